@@ -1,0 +1,194 @@
+package org.softmaxspi.conformance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.softmaxspi.api.DType;
+import org.softmaxspi.api.Op;
+
+/**
+ * The catalogue of conformance cases: the ONNX backend-test vectors, softmax of {1, ..., 8}, the
+ * edge cases of the API's semantics, adversarial inputs, and random cases from a fixed seed.
+ */
+public final class Cases {
+
+    /** The default seed of the random cases; override with {@code -Dconformance.seed=N}. */
+    public static final long DEFAULT_SEED = 20_261_123L;
+    static final String ONNX_RESOURCE = "onnx-softmax-cases.json";
+
+    private static final double NEG_INF = Double.NEGATIVE_INFINITY;
+
+    private Cases() {
+    }
+
+    /** The seed in force: the system property {@code conformance.seed}, else {@link #DEFAULT_SEED}. */
+    public static long seed() {
+        return Long.getLong("conformance.seed", DEFAULT_SEED);
+    }
+
+    /**
+     * Every case. {@code quick} drops the longest random rows (K = 10^5 and the long-row trap) to
+     * finish in seconds.
+     */
+    public static List<SuiteCase> all(long seed, boolean quick) {
+        List<SuiteCase> cases = new ArrayList<>(onnx());
+        cases.addAll(edges(seed));
+        cases.addAll(adversarial(seed, quick));
+        cases.addAll(random(seed, quick));
+        return List.copyOf(cases);
+    }
+
+    /** The 14 ONNX Softmax/LogSoftmax cases, read from the copy of the ONNX test data in resources. */
+    static List<SuiteCase> onnx() {
+        try (InputStream in = Cases.class.getResourceAsStream(ONNX_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + ONNX_RESOURCE + " not found beside " + Cases.class);
+            }
+            JsonNode root = new ObjectMapper().readTree(in);
+            List<SuiteCase> out = new ArrayList<>();
+            for (JsonNode c : root.get("cases")) {
+                Op op = Op.fromLabel(c.get("op").asText());
+                int[] shape = ints(c.get("shape"));
+                double[] input = doubles(c.get("input"));
+                double[] expected = doubles(c.get("expected"));
+                float[] exp32 = new float[expected.length];
+                for (int i = 0; i < exp32.length; i++) {
+                    exp32[i] = (float) expected[i];
+                }
+                out.add(new SuiteCase("onnx/" + c.get("name").asText(), shape, c.get("axis").asInt(), input,
+                        EnumSet.of(op), EnumSet.allOf(DType.class), exp32, out.size()));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + ONNX_RESOURCE, e);
+        }
+    }
+
+    private static int[] ints(JsonNode a) {
+        int[] r = new int[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a.get(i).asInt();
+        }
+        return r;
+    }
+
+    private static double[] doubles(JsonNode a) {
+        double[] r = new double[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = a.get(i).asDouble();
+        }
+        return r;
+    }
+
+    /** Every edge case of the API's semantics (see {@link org.softmaxspi.api.Softmax}). */
+    static List<SuiteCase> edges(long seed) {
+        List<SuiteCase> c = new ArrayList<>();
+        c.add(SuiteCase.of("one-to-eight", new int[] {8}, 0, new double[] {1, 2, 3, 4, 5, 6, 7, 8}, seed + 1));
+        c.add(SuiteCase.of("pair-1000", new int[] {2}, -1, new double[] {1000, 1000}, seed + 2));
+        c.add(SuiteCase.of("onnx-large-vector", new int[] {4}, -1, new double[] {10000, 10001, 10002, 10003},
+                seed + 3));
+        float fmax = Float.MAX_VALUE;
+        c.add(SuiteCase.of("float-max", new int[] {2, 4}, -1,
+                new double[] {fmax, -fmax, 0, fmax, -fmax, -fmax, 1, -fmax}, seed + 4));
+        c.add(SuiteCase.of("double-max", new int[] {2, 3}, -1, new double[] {Double.MAX_VALUE, -Double.MAX_VALUE, 0,
+            -Double.MAX_VALUE, -Double.MAX_VALUE, 2}, seed + 5).only(EnumSet.allOf(Op.class), EnumSet.of(DType.FLOAT64)));
+        c.add(SuiteCase.of("neg-inf-mask", new int[] {3, 4}, -1,
+                new double[] {0, NEG_INF, 1, NEG_INF, NEG_INF, NEG_INF, NEG_INF, 5, 2, 2, NEG_INF, 3}, seed + 6));
+        c.add(SuiteCase.of("nan-inf-rows", new int[] {5, 3}, -1, new double[] {
+            1, Double.NaN, 2,
+            1, Double.POSITIVE_INFINITY, 2,
+            NEG_INF, NEG_INF, NEG_INF,
+            Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, 0,
+            0.5, -0.25, 3}, seed + 7));
+        c.add(SuiteCase.of("nan-inf-rows-axis0", new int[] {3, 3}, 0, new double[] {
+            1, NEG_INF, Double.NaN,
+            2, NEG_INF, 0,
+            3, NEG_INF, 1}, seed + 8));
+        c.add(SuiteCase.of("empty-axis", new int[] {3, 0}, -1, new double[0], seed + 9));
+        c.add(SuiteCase.of("zero-rows", new int[] {0, 5}, -1, new double[0], seed + 10));
+        c.add(SuiteCase.of("empty-middle-axis", new int[] {2, 0, 3}, 1, new double[0], seed + 11));
+        c.add(SuiteCase.of("k1", new int[] {4, 1}, -1, new double[] {-3, 0, 7.5, 1e30}, seed + 12));
+        c.add(SuiteCase.of("k1-vector", new int[] {1}, 0, new double[] {42}, seed + 13));
+        return c;
+    }
+
+    /** Inputs chosen to break naive implementations. */
+    static List<SuiteCase> adversarial(long seed, boolean quick) {
+        List<SuiteCase> c = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(seed ^ 0xADL);
+        // z_i - m is inexact in double at |z| ~ 1000 unless carried exactly (worth ~500 ulp after exp).
+        double[] big = new double[64];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = 1000 + (r.nextDouble() - 0.5) * 10;
+        }
+        c.add(SuiteCase.of("magnitude-1000", new int[] {4, 16}, -1, big, seed + 20));
+        double[] huge = new double[24];
+        for (int i = 0; i < huge.length; i++) {
+            huge[i] = (r.nextDouble() - 0.5) * 2e30;
+        }
+        huge[5] = huge[7] + 1e15; // two nearly equal giants
+        c.add(SuiteCase.of("magnitude-1e30", new int[] {3, 8}, -1, huge, seed + 21));
+        double[] ties = new double[16];
+        for (int i = 0; i < ties.length; i++) {
+            ties[i] = 1 + i * Math.ulp(1.0f) * (i % 3);
+        }
+        c.add(SuiteCase.of("near-ties", new int[] {2, 8}, -1, ties, seed + 22));
+        // one class with y ~ 1 - 1e-12: the log-softmax of the dominant class and the Jacobian diagonal cancel
+        c.add(SuiteCase.of("dominant-1e-12", new int[] {6}, -1,
+                new double[] {0, -27.631021115928547, -30, -31, -40, -35.5}, seed + 23));
+        c.add(SuiteCase.of("dominant-1e-30", new int[] {5}, -1, new double[] {-69.07755278982137, 0, -80, -75, -71},
+                seed + 24));
+        // outputs below the smallest normal: float32 (e^-88 .. e^-103) and float64 (e^-708 .. e^-745)
+        c.add(SuiteCase.of("subnormal-outputs", new int[] {10}, -1,
+                new double[] {0, -88, -90, -95, -100, -103, -710, -720, -740, -745.1}, seed + 25));
+        // many small terms after one dominant one: recursive float32 summation loses them
+        if (!quick) {
+            int k = 100_000;
+            double[] trap = new double[k];
+            java.util.Arrays.fill(trap, -18.420680743952367); // e^z = 1e-8, sum of the rest ~ 1e-3
+            trap[0] = 0;
+            c.add(SuiteCase.of("long-row-trap-k100000", new int[] {1, k}, -1, trap, seed + 26)
+                    .only(EnumSet.of(Op.SOFTMAX, Op.LOG_SOFTMAX, Op.CROSS_ENTROPY), EnumSet.allOf(DType.class)));
+        }
+        return c;
+    }
+
+    /** Random cases: K from 1 to 10^5, batches, and every axis of 3-D and 4-D shapes. */
+    static List<SuiteCase> random(long seed, boolean quick) {
+        List<SuiteCase> c = new ArrayList<>();
+        SplittableRandom r = new SplittableRandom(seed);
+        int[] ks = quick ? new int[] {1, 2, 3, 7, 16, 100, 1000} : new int[] {1, 2, 3, 7, 16, 100, 1000, 10_000, 100_000};
+        for (int k : ks) {
+            int rows = k <= 100 ? 4 : 1;
+            c.add(SuiteCase.of("random-k" + k, new int[] {rows, k}, -1, normal(r, rows * k, 3), seed + 100 + k));
+        }
+        c.add(SuiteCase.of("random-batch-32x100-wide", new int[] {32, 100}, -1, normal(r, 3200, 20), seed + 200));
+        int[][] shapes = {{3, 4, 5}, {2, 3, 4, 5}};
+        for (int[] shape : shapes) {
+            int n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            for (int axis = -shape.length; axis < shape.length; axis++) {
+                c.add(SuiteCase.of("random-" + shape.length + "d-axis" + axis, shape, axis, normal(r, n, 2),
+                        seed + 300 + shape.length * 10 + axis));
+            }
+        }
+        return c;
+    }
+
+    private static double[] normal(SplittableRandom r, int n, double sigma) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            double u = 1 - r.nextDouble();
+            a[i] = sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
+        }
+        return a;
+    }
+}

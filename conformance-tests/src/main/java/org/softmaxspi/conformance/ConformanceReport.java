@@ -1,0 +1,162 @@
+package org.softmaxspi.conformance;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What a run of the {@link ConformanceSuite} found: every {@link CheckResult}, the pairwise
+ * agreement between providers, and a Markdown summary a person can read.
+ */
+public final class ConformanceReport {
+
+    private final long seed;
+    private final boolean quick;
+    private final int caseCount;
+    private final List<String> providers;
+    private final List<CheckResult> results;
+    private final List<Agreement.Row> agreement;
+
+    ConformanceReport(long seed, boolean quick, int caseCount, List<String> providers, List<CheckResult> results,
+                      List<Agreement.Row> agreement) {
+        this.seed = seed;
+        this.quick = quick;
+        this.caseCount = caseCount;
+        this.providers = List.copyOf(providers);
+        this.results = List.copyOf(results);
+        this.agreement = List.copyOf(agreement);
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    public List<String> providers() {
+        return providers;
+    }
+
+    public List<CheckResult> results() {
+        return results;
+    }
+
+    /** The results of one provider. */
+    public List<CheckResult> results(String provider) {
+        return results.stream().filter(r -> r.provider().equals(provider)).toList();
+    }
+
+    public List<CheckResult> failures() {
+        return results.stream().filter(r -> !r.passed()).toList();
+    }
+
+    public boolean passed() {
+        return results.stream().allMatch(CheckResult::passed);
+    }
+
+    /** One row of the accuracy summary: the worst case of one provider, check, op and dtype. */
+    public record SummaryRow(String provider, String check, String op, String dtype, int count, int failed,
+                             double maxError, double boundAtMax, String worstCase) {
+    }
+
+    /** The results grouped by provider, check, op and dtype, each with its worst error. */
+    public List<SummaryRow> summary() {
+        Map<String, SummaryRow> rows = new LinkedHashMap<>();
+        for (CheckResult r : results) {
+            String op = r.op() == null ? "" : r.op().label();
+            String dtype = r.dtype() == null ? "" : r.dtype().label();
+            String key = r.provider() + '|' + r.check() + '|' + op + '|' + dtype;
+            SummaryRow old = rows.get(key);
+            double ratio = ratio(r.error(), r.bound());
+            boolean worse = old == null || ratio > ratio(old.maxError(), old.boundAtMax())
+                    || (Double.isNaN(r.error()) && !Double.isNaN(old.maxError()));
+            rows.put(key, new SummaryRow(r.provider(), r.check(), op, dtype,
+                    (old == null ? 0 : old.count()) + 1,
+                    (old == null ? 0 : old.failed()) + (r.passed() ? 0 : 1),
+                    worse ? r.error() : old.maxError(), worse ? r.bound() : old.boundAtMax(),
+                    worse ? r.caseName() : old.worstCase()));
+        }
+        return new ArrayList<>(rows.values());
+    }
+
+    private static double ratio(double error, double bound) {
+        return bound == 0 ? (error == 0 ? 0 : Double.POSITIVE_INFINITY) : error / bound;
+    }
+
+    /** The Markdown summary: accuracy, properties and contracts, pairwise agreement, failures. */
+    public String toMarkdown() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Conformance summary\n\n");
+        sb.append("Providers: ").append(String.join(", ", providers)).append(". Cases: ").append(caseCount)
+                .append(quick ? " (quick)" : "").append(". Seed: ").append(seed)
+                .append(" (rerun with `-Dconformance.seed=").append(seed).append("`). Checks: ").append(results.size())
+                .append(", failed: ").append(failures().size()).append(".\n\n");
+        sb.append("Errors are in ulps of the dtype against a ").append(Oracle.DIGITS)
+                .append("-digit BigDecimal oracle, measured against each op's scale (see Tolerance); ")
+                .append("finite differences are relative errors.\n\n");
+        sb.append("| provider | check | op | dtype | cases | max error | bound there | worst case | result |\n");
+        sb.append("|---|---|---|---|---:|---:|---:|---|---|\n");
+        for (SummaryRow r : summary()) {
+            sb.append("| ").append(r.provider()).append(" | ").append(r.check()).append(" | ").append(r.op())
+                    .append(" | ").append(r.dtype()).append(" | ").append(r.count()).append(" | ")
+                    .append(number(r.maxError())).append(" | ").append(number(r.boundAtMax())).append(" | ")
+                    .append(r.worstCase()).append(" | ")
+                    .append(r.failed() == 0 ? "pass" : "**FAIL** (" + r.failed() + ")").append(" |\n");
+        }
+        if (providers.size() > 1) {
+            sb.append("\n## Pairwise agreement\n\nLargest difference between two providers, in ulps of the op's scale ")
+                    .append("(0 = bit-identical), over all cases.\n\n");
+            sb.append("| op | dtype | providers | max difference | case |\n|---|---|---|---:|---|\n");
+            for (Agreement.Row a : agreement) {
+                sb.append("| ").append(a.op()).append(" | ").append(a.dtype().label()).append(" | ")
+                        .append(a.first()).append(" vs ").append(a.second()).append(" | ")
+                        .append(number(a.maxUlps())).append(" | ").append(a.caseName()).append(" |\n");
+            }
+        }
+        List<CheckResult> failures = failures();
+        if (!failures.isEmpty()) {
+            sb.append("\n## Failures\n\n");
+            failures.stream().limit(100).forEach(f -> sb.append("- ").append(f.describe()).append('\n'));
+            if (failures.size() > 100) {
+                sb.append("- … and ").append(failures.size() - 100).append(" more\n");
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The agreement rows as (op, dtype, first, second, max ulps, case) for other tools. */
+    public List<String[]> agreementTable() {
+        List<String[]> out = new ArrayList<>();
+        for (Agreement.Row a : agreement) {
+            out.add(new String[] {a.op(), a.dtype().label(), a.first(), a.second(), number(a.maxUlps()), a.caseName()});
+        }
+        return out;
+    }
+
+    static String number(double v) {
+        if (v == 0) {
+            return "0";
+        }
+        if (Double.isInfinite(v) || Double.isNaN(v)) {
+            return Double.toString(v);
+        }
+        return Math.abs(v) < 1e-3 ? String.format(Locale.ROOT, "%.2e", v) : String.format(Locale.ROOT, "%.3g", v);
+    }
+
+    /** Writes {@link #toMarkdown()} to a file, creating its directory. */
+    public void writeMarkdown(Path file) {
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            Files.writeString(file, toMarkdown(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}

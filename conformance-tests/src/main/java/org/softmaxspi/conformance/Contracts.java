@@ -1,0 +1,167 @@
+package org.softmaxspi.conformance;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.Softmax;
+
+/**
+ * The API contract: every bad argument gets an {@link IllegalArgumentException} naming the
+ * parameter, and eight threads calling at once get the results one thread gets, bit for bit.
+ * (That inputs stay unchanged is checked on every call of the accuracy run.)
+ */
+final class Contracts {
+
+    private Contracts() {
+    }
+
+    private record BadInput(String description, String parameter, Runnable call) {
+    }
+
+    static List<CheckResult> check(Softmax s, long seed) {
+        List<CheckResult> out = new ArrayList<>();
+        for (BadInput b : badInputs(s)) {
+            out.add(badInput(s.name(), b));
+        }
+        out.add(threads(s, seed));
+        return out;
+    }
+
+    private static List<BadInput> badInputs(Softmax s) {
+        float[] z3 = {1, 2, 3};
+        double[] d3 = {1, 2, 3};
+        float[] z6 = {1, 2, 3, 4, 5, 6};
+        double[] d6 = {1, 2, 3, 4, 5, 6};
+        float[] t6 = {0.5f, 0.5f, 0, 0, 0, 1};
+        int[] s3 = {3};
+        int[] s23 = {2, 3};
+        return List.of(
+                new BadInput("null logits", "logits", () -> s.softmax((float[]) null, s3, -1)),
+                new BadInput("null logits (float64)", "logits", () -> s.logSoftmax((double[]) null, s3, -1)),
+                new BadInput("null shape", "shape", () -> s.softmax(z3, null, -1)),
+                new BadInput("axis 1 for rank 1", "axis", () -> s.softmax(z3, s3, 1)),
+                new BadInput("axis -3 for rank 2", "axis", () -> s.logSoftmax(d6, s23, -3)),
+                new BadInput("3 logits for shape [4]", "logits.length", () -> s.softmax(z3, new int[] {4}, -1)),
+                new BadInput("6 logits for shape [3] (float64)", "logits.length", () -> s.jacobian(d6, s3, -1)),
+                new BadInput("negative dimension", "shape[1]", () -> s.softmax(z6, new int[] {2, -3}, 0)),
+                new BadInput("output too short", "out", () -> s.softmax(z3, s3, -1, new float[2])),
+                new BadInput("output is the input", "out", () -> s.softmax(d3, s3, -1, d3)),
+                new BadInput("jacobian output too short", "out", () -> s.jacobian(z3, s3, -1, new float[3])),
+                new BadInput("null y", "y", () -> s.backward(null, z3, s3, -1)),
+                new BadInput("upstream shorter than y", "upstream", () -> s.backward(z3, new float[] {1, 2}, s3, -1)),
+                new BadInput("null upstream (float64)", "upstream", () -> s.logSoftmaxBackward(d3, null, s3, -1)),
+                new BadInput("label 3 with K = 3", "labels[1]",
+                        () -> s.crossEntropy(z6, s23, -1, new int[] {0, 3}, Reduction.MEAN)),
+                new BadInput("label -1", "labels[0]",
+                        () -> s.crossEntropy(d6, s23, -1, new int[] {-1, 0}, Reduction.SUM)),
+                new BadInput("3 labels for 2 rows", "labels.length",
+                        () -> s.crossEntropy(z6, s23, -1, new int[] {0, 1, 2}, Reduction.NONE)),
+                new BadInput("null labels", "labels", () -> s.crossEntropy(z6, s23, -1, (int[]) null, Reduction.MEAN)),
+                new BadInput("negative target", "target[",
+                        () -> s.crossEntropy(z6, s23, -1, new float[] {1.5f, -0.5f, 0, 0, 0, 1}, Reduction.MEAN)),
+                new BadInput("NaN target", "target[",
+                        () -> s.crossEntropy(d6, s23, -1, new double[] {Double.NaN, 1, 0, 0, 0, 1}, Reduction.MEAN)),
+                new BadInput("target row summing to 0.9", "target row",
+                        () -> s.crossEntropy(d6, s23, -1, new double[] {0.4, 0.5, 0, 0, 0, 1}, Reduction.MEAN)),
+                new BadInput("null reduction", "reduction", () -> s.crossEntropy(z6, s23, -1, t6, null)),
+                new BadInput("loss output too long", "lossOut",
+                        () -> s.crossEntropy(z6, s23, -1, new int[] {0, 1}, Reduction.MEAN, new float[2], new float[6])),
+                new BadInput("gradient output too short", "gradientOut",
+                        () -> s.crossEntropy(d6, s23, -1, new int[] {0, 1}, Reduction.NONE, new double[2],
+                                new double[5])));
+    }
+
+    private static CheckResult badInput(String provider, BadInput b) {
+        String problem;
+        try {
+            b.call().run();
+            problem = "no exception";
+        } catch (IllegalArgumentException e) {
+            String m = String.valueOf(e.getMessage());
+            problem = m.contains(b.parameter()) ? null
+                    : "message does not name '" + b.parameter() + "': " + m;
+        } catch (RuntimeException | LinkageError e) {
+            problem = "threw " + e + " instead of IllegalArgumentException";
+        }
+        return new CheckResult(provider, "bad-input", null, null, b.description(), problem == null ? 0 : 1, 0,
+                problem == null, problem == null ? "" : problem);
+    }
+
+    /** 8 threads, each running every call 5 times, against one thread's results. */
+    private static CheckResult threads(Softmax s, long seed) {
+        SplittableRandom r = new SplittableRandom(seed + 8);
+        int rows = 16;
+        int k = 100;
+        int[] shape = {rows, k};
+        float[] zf = new float[rows * k];
+        double[] zd = new double[rows * k];
+        float[] gf = new float[rows * k];
+        int[] labels = new int[rows];
+        for (int i = 0; i < zf.length; i++) {
+            zd[i] = r.nextDouble() * 20 - 10;
+            zf[i] = (float) zd[i];
+            gf[i] = (float) (r.nextDouble() - 0.5);
+        }
+        for (int i = 0; i < rows; i++) {
+            labels[i] = r.nextInt(k);
+        }
+        float[] yf = s.softmax(zf, shape, -1);
+        List<Callable<Object>> calls = List.of(
+                () -> s.softmax(zf, shape, -1),
+                () -> s.logSoftmax(zd, shape, -1),
+                () -> s.softmax(zd, new int[] {4, 4, k}, 1),
+                () -> s.backward(yf, gf, shape, -1),
+                () -> s.crossEntropy(zf, shape, -1, labels, Reduction.MEAN).gradient(),
+                () -> s.jacobian(Arrays.copyOf(zd, 100), new int[] {2, 50}, -1));
+        try {
+            List<Object> expected = new ArrayList<>();
+            for (Callable<Object> c : calls) {
+                expected.add(c.call());
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<String>> futures = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    futures.add(pool.submit(() -> {
+                        for (int rep = 0; rep < 5; rep++) {
+                            for (int i = 0; i < calls.size(); i++) {
+                                if (!sameBits(expected.get(i), calls.get(i).call())) {
+                                    return "call " + i + " differed from the single-thread result";
+                                }
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<String> f : futures) {
+                    String problem = f.get(10, TimeUnit.MINUTES);
+                    if (problem != null) {
+                        return new CheckResult(s.name(), "threads", null, null, "8 threads", 1, 0, false, problem);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        } catch (Exception e) {
+            return new CheckResult(s.name(), "threads", null, null, "8 threads", 1, 0, false, "threw " + e);
+        }
+        return new CheckResult(s.name(), "threads", null, null, "8 threads", 0, 0, true, "");
+    }
+
+    private static boolean sameBits(Object a, Object b) {
+        if (a instanceof float[] x && b instanceof float[] y) {
+            return Arrays.equals(x, y);
+        }
+        if (a instanceof double[] x && b instanceof double[] y) {
+            return Arrays.equals(x, y);
+        }
+        return false;
+    }
+}

@@ -1,0 +1,95 @@
+package org.softmaxspi.conformance;
+
+import org.softmaxspi.api.DType;
+
+/**
+ * The error bounds of the suite, in ulps of the dtype, and the scales they are measured against.
+ * One set of bounds holds for every provider; the reference provider is also held to its own
+ * tighter quality bar in its tests.
+ *
+ * <p>Why these bounds. oneDNN's test harness accepts 10·eps relative error forward, ×5 for
+ * log-softmax and ×4 for backward. We are stricter for short rows and let the bound grow only with
+ * what summation costs:
+ * <ul>
+ *   <li>{@code base = 4}: one exp (≤ 1 ulp in good libraries), one division or log (0.5–1 ulp), one
+ *       rounding of the sum and of the result.</li>
+ *   <li>{@code + 2·⌈log2 K⌉}: the error of a pairwise or blocked sum of K terms grows like
+ *       {@code ⌈log2 K⌉·eps}; we allow twice that. Recursive (one-accumulator) summation in the
+ *       dtype grows like {@code K·eps} and fails long rows on purpose: the suite holds providers to
+ *       the pairwise-summation standard. For K ≤ 8 the bound is 10 ulps, oneDNN's forward bound.</li>
+ *   <li>{@code + κ_i} (softmax only): rounding {@code z_i - m} in the dtype perturbs
+ *       {@code e^(z_i - m)} by up to {@code |z_i - m|} ulps. This is inherent to every method that
+ *       forms the difference in the dtype; κ is 0 where the difference is exact.</li>
+ * </ul>
+ * Scales: softmax is judged in plain ulps of the exact value. Log-softmax is judged in ulps of
+ * {@code max(|exact|, 1)}: near 0 (the dominant class) any method that forms the sum S loses
+ * {@code eps} absolutely in {@code log S}. The Jacobian diagonal is judged against
+ * {@code y_i·max(y_i, 1 - y_i)}, the size of the terms a direct {@code y_i - y_i²} subtracts. The
+ * backward against {@code y_k(|g_k| + Σ|g_j| y_j)}, its condition; the log-softmax backward against
+ * {@code |g_k| + e^{l_k}·Σ|g_j|}. Cross-entropy losses against {@code max(|exact|, 1)} (per row and
+ * mean) or {@code max(|exact|, rows)} (sum), with {@code 2·⌈log2 rows⌉} more for the reduction;
+ * gradients against {@code scale·max(y_k, t_k)}.
+ */
+final class Tolerance {
+
+    static final double BASE = 4;
+
+    private Tolerance() {
+    }
+
+    /** ⌈log2 max(n, 2)⌉. */
+    static int log2Ceil(int n) {
+        return 32 - Integer.numberOfLeadingZeros(Math.max(n, 2) - 1);
+    }
+
+    /** The summation part of every bound: {@code BASE + 2·⌈log2 K⌉}. */
+    static double forward(int k) {
+        return BASE + 2.0 * log2Ceil(k);
+    }
+
+    /**
+     * κ: the ulps that rounding {@code z - m} in the dtype may cost after exp; 0 when the
+     * difference is exact in the dtype.
+     */
+    static double kappa(double z, double m, DType dtype) {
+        if (!Double.isFinite(z) || !Double.isFinite(m)) {
+            return 0;
+        }
+        double s = z - m;
+        double err = (z - (s - (s - z))) + (-m - (s - z)); // TwoSum error of z + (-m)
+        boolean exact;
+        if (dtype == DType.FLOAT32) {
+            float f = (float) z - (float) m;
+            exact = err == 0 && f == s;
+        } else {
+            exact = err == 0;
+        }
+        return exact || Double.isInfinite(s) ? 0 : Math.abs(s);
+    }
+
+    /** The size of one ulp of {@code scale} in the dtype (the smallest subnormal for 0). */
+    static double ulp(double scale, DType dtype) {
+        double a = Math.abs(scale);
+        return dtype == DType.FLOAT32 ? Math.ulp((float) Math.min(a, Float.MAX_VALUE)) : Math.ulp(a);
+    }
+
+    /**
+     * The error of {@code computed} against the exact {@code hi + lo}, in ulps of {@code scale}.
+     * NaN and infinities must match exactly (0 or +∞ ulps); an exact value that rounds to an
+     * infinity in the dtype must be computed as that infinity.
+     */
+    static double ulps(double computed, double hi, double lo, double scale, DType dtype) {
+        if (Double.isNaN(hi)) {
+            return Double.isNaN(computed) ? 0 : Double.POSITIVE_INFINITY;
+        }
+        double rounded = dtype == DType.FLOAT32 ? (float) (hi + lo) : hi + lo;
+        if (Double.isInfinite(rounded)) {
+            return computed == rounded ? 0 : Double.POSITIVE_INFINITY;
+        }
+        if (!Double.isFinite(computed)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        double diff = Math.abs((computed - hi) - lo);
+        return diff / ulp(scale, dtype);
+    }
+}

@@ -1,0 +1,44 @@
+package org.softmaxspi.api;
+
+/**
+ * The service provider interface: one numeric backend, found by {@link java.util.ServiceLoader}
+ * through {@code META-INF/services/org.softmaxspi.api.SoftmaxProvider}.
+ *
+ * <p>Keep the constructor trivial: it must not load native code or allocate. Loading happens in
+ * {@link #availability()} or {@link #createKernel()}, each called at most once by the facade.
+ *
+ * <p>Users do not call providers directly; {@link SoftmaxProviders} and {@link Softmax} do.
+ */
+public interface SoftmaxProvider {
+
+    /** A stable lowercase name, such as {@code "reference"} or {@code "nd4j"}; unique among providers. */
+    String name();
+
+    /**
+     * Higher wins when no provider is named by the user. The reference provider has 0; native
+     * backends rank above it.
+     */
+    int priority();
+
+    /**
+     * Whether the backend works here, and if not, why. Must never throw, never hang and never
+     * crash the JVM: a native library that cannot load gives {@code unavailable(reason)}. May be
+     * slow the first time (it may load the backend); the facade calls it once and caches the answer.
+     */
+    Availability availability();
+
+    /** The backend's library and version; must not load the backend. */
+    BackendInfo backend();
+
+    /** The dtypes and operations supported; {@link Capabilities#all()} for a complete provider. */
+    default Capabilities capabilities() {
+        return Capabilities.all();
+    }
+
+    /**
+     * Makes the object that does the work; called once, lazily, only when {@link #availability()}
+     * said available. May throw if the backend fails after all; the facade reports that as
+     * {@link ProviderUnavailableException}.
+     */
+    SoftmaxKernel createKernel();
+}
