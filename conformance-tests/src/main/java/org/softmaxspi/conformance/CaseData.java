@@ -121,12 +121,14 @@ final class CaseData {
     }
 
     synchronized Exact backward() {
-        return (Exact) exact.computeIfAbsent(new Key("backward", null), k -> Oracle.backward(y(), upstream, layout));
+        double[] input = y(); // outside computeIfAbsent: y() itself fills the cache
+        return (Exact) exact.computeIfAbsent(new Key("backward", null), k -> Oracle.backward(input, upstream, layout));
     }
 
     synchronized Exact logSoftmaxBackward() {
+        double[] input = logY();
         return (Exact) exact.computeIfAbsent(new Key("log_softmax_backward", null),
-                k -> Oracle.logSoftmaxBackward(logY(), upstream, layout));
+                k -> Oracle.logSoftmaxBackward(input, upstream, layout));
     }
 
     synchronized Oracle.CrossEntropy crossEntropy(boolean withLabels, Reduction reduction) {

@@ -5,6 +5,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Op;
@@ -29,11 +30,13 @@ public final class ConformanceSuite {
 
     private final long seed;
     private final boolean quick;
+    private final Set<Op> ops;
     private final Consumer<String> progress;
 
     private ConformanceSuite(Builder b) {
         this.seed = b.seed;
         this.quick = b.quick;
+        this.ops = Set.copyOf(b.ops);
         this.progress = b.progress;
     }
 
@@ -46,6 +49,7 @@ public final class ConformanceSuite {
     public static final class Builder {
         private long seed = Cases.seed();
         private boolean quick;
+        private Set<Op> ops = EnumSet.allOf(Op.class);
         private Consumer<String> progress = s -> { };
 
         private Builder() {
@@ -60,6 +64,15 @@ public final class ConformanceSuite {
         /** Drop the longest rows (K = 10^4 and more) to finish within seconds per provider. */
         public Builder quick(boolean quick) {
             this.quick = quick;
+            return this;
+        }
+
+        /** Only these operations' accuracy checks (default: all); properties and contracts always run. */
+        public Builder ops(Set<Op> ops) {
+            if (ops.isEmpty()) {
+                throw new IllegalArgumentException("ops: empty");
+            }
+            this.ops = EnumSet.copyOf(ops);
             return this;
         }
 
@@ -90,7 +103,7 @@ public final class ConformanceSuite {
             progress.accept(String.format(Locale.ROOT, "[%d/%d] %s", n, cases.size(), c));
             for (DType dtype : DType.values()) {
                 for (Invocation inv : invocations()) {
-                    if (c.appliesTo(inv.op(), dtype)) {
+                    if (ops.contains(inv.op()) && c.appliesTo(inv.op(), dtype)) {
                         runCase(providers, c, dtype, inv, results, agreement);
                     }
                 }

@@ -25,16 +25,24 @@ final class Oracle {
     private Oracle() {
     }
 
-    /** One row's exact quantities, computed once and shared by every operation. */
+    /**
+     * One row's exact quantities, computed once and shared by every operation. The sum is kept as
+     * {@code S = 1 + others}, with {@code others} the sum over every entry but the first maximum, so
+     * that {@code log S = log1p(others)} and {@code 1 - y_max = others / S} keep full relative
+     * precision when one class dominates (y ~ 1 - 1e-30).
+     */
     static final class Row {
         final boolean nan;
+        final int argmax;
         final BigDecimal[] d; // z - m, exact; null for -inf entries
         final BigDecimal[] e; // e^(z - m); null when negligible or -inf
+        final BigDecimal others;
         final BigDecimal sum;
         final BigDecimal logSum;
 
         Row(double[] z, int start, int stride, int k) {
             double m = Double.NEGATIVE_INFINITY;
+            int at = -1;
             boolean bad = false;
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
                 double v = z[idx];
@@ -43,35 +51,70 @@ final class Oracle {
                 }
                 if (v > m) {
                     m = v;
+                    at = j;
                 }
             }
             nan = bad || m == Double.NEGATIVE_INFINITY;
+            argmax = at;
             d = new BigDecimal[k];
             e = new BigDecimal[k];
             if (nan) {
+                others = null;
                 sum = null;
                 logSum = null;
                 return;
             }
             BigDecimal bm = new BigDecimal(m);
-            BigDecimal s = BigDecimal.ZERO;
+            BigDecimal rest = BigDecimal.ZERO;
+            java.util.Map<Double, BigDecimal> memo = new java.util.HashMap<>(); // repeated logits cost one exp
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
                 if (z[idx] == Double.NEGATIVE_INFINITY) {
                     continue;
                 }
                 d[j] = new BigDecimal(z[idx]).subtract(bm);
-                if (d[j].compareTo(NEGLIGIBLE) >= 0) {
-                    e[j] = BigDecimalMath.exp(d[j], MC);
-                    s = s.add(e[j], MC);
+                if (d[j].signum() == 0) {
+                    e[j] = BigDecimal.ONE;
+                } else if (d[j].compareTo(NEGLIGIBLE) >= 0) {
+                    BigDecimal dj = d[j];
+                    e[j] = memo.computeIfAbsent(z[idx], v -> BigDecimalMath.exp(dj, MC));
+                }
+                if (j != argmax && e[j] != null) {
+                    rest = rest.add(e[j], MC);
                 }
             }
-            sum = s;
-            logSum = BigDecimalMath.log(s, MC);
+            others = rest;
+            sum = BigDecimal.ONE.add(rest, MC);
+            logSum = log1p(rest);
         }
 
         BigDecimal y(int j) {
             return e[j] == null ? BigDecimal.ZERO : e[j].divide(sum, MC);
         }
+
+        /** 1 - y_j, without cancellation for the dominant class. */
+        BigDecimal oneMinusY(int j) {
+            BigDecimal rest = j == argmax ? others : sum.subtract(e[j] == null ? BigDecimal.ZERO : e[j], MC);
+            return rest.divide(sum, MC);
+        }
+    }
+
+    /** log(1 + x) for x >= 0 to full relative precision (a series for small x, where log(1 + x) would cancel). */
+    static BigDecimal log1p(BigDecimal x) {
+        if (x.signum() == 0) {
+            return BigDecimal.ZERO;
+        }
+        if (x.compareTo(new BigDecimal("0.001")) >= 0) {
+            return BigDecimalMath.log(BigDecimal.ONE.add(x, MC), MC);
+        }
+        MathContext wide = new MathContext(DIGITS + 5);
+        BigDecimal term = x;
+        BigDecimal result = BigDecimal.ZERO;
+        BigDecimal limit = x.multiply(BigDecimal.ONE.movePointLeft(DIGITS + 5));
+        for (int n = 1; term.abs().compareTo(limit) > 0; n++) {
+            result = result.add(term.divide(BigDecimal.valueOf(n), wide), wide);
+            term = term.multiply(x, wide).negate();
+        }
+        return result.round(MC);
     }
 
     static Exact softmax(Row[] rows, Layout l) {
@@ -120,7 +163,7 @@ final class Oracle {
                     if (row.nan) {
                         out.setSpecial(o, Double.NaN);
                     } else if (i == j) {
-                        out.set(o, y[i].multiply(BigDecimal.ONE.subtract(y[i]), MC));
+                        out.set(o, y[i].multiply(row.oneMinusY(i), MC));
                     } else {
                         out.set(o, y[i].multiply(y[j], MC).negate());
                     }
@@ -175,7 +218,7 @@ final class Oracle {
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
                 double v = logSoftmax[idx];
                 BigDecimal p = v == Double.NEGATIVE_INFINITY || v < -2000 ? BigDecimal.ZERO
-                        : BigDecimalMath.exp(new BigDecimal(v), MC).multiply(sum, MC);
+                        : v == 0 ? sum : BigDecimalMath.exp(new BigDecimal(v), MC).multiply(sum, MC);
                 out.set(idx, new BigDecimal(g[idx]).subtract(p, MC));
             }
         }
@@ -206,7 +249,9 @@ final class Oracle {
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
                     BigDecimal t = labels != null ? (labels[rowIndex] == j ? BigDecimal.ONE : BigDecimal.ZERO)
                             : new BigDecimal(target[idx]);
-                    grad.set(idx, row.y(j).subtract(t).multiply(scale, MC));
+                    BigDecimal diff = labels != null && t.signum() != 0 ? row.oneMinusY(j).negate()
+                            : row.y(j).subtract(t);
+                    grad.set(idx, diff.multiply(scale, MC));
                     if (t.signum() != 0) {
                         if (row.d[j] == null) {
                             rowSpecial = Double.POSITIVE_INFINITY;

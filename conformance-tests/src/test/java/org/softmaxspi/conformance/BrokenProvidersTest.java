@@ -1,0 +1,161 @@
+package org.softmaxspi.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.softmaxspi.api.Availability;
+import org.softmaxspi.api.BackendInfo;
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.Op;
+import org.softmaxspi.api.Softmax;
+import org.softmaxspi.api.SoftmaxKernel;
+import org.softmaxspi.api.SoftmaxProvider;
+
+/**
+ * The suite must be able to fail: each deliberately wrong, test-only provider here (not registered
+ * with ServiceLoader) breaks one thing, and the suite must reject it, naming the failing check.
+ */
+class BrokenProvidersTest {
+
+    private record Broken(String name, SoftmaxKernel kernel) implements SoftmaxProvider {
+        @Override
+        public int priority() {
+            return -1;
+        }
+
+        @Override
+        public Availability availability() {
+            return Availability.ok();
+        }
+
+        @Override
+        public BackendInfo backend() {
+            return new BackendInfo("test", "0", "deliberately wrong");
+        }
+
+        @Override
+        public SoftmaxKernel createKernel() {
+            return kernel;
+        }
+    }
+
+    /** Runs the suite on the ops given and returns the failed (check, op, case) triples, printed. */
+    private static Set<String> failures(SoftmaxKernel kernel, String name, boolean quick, Set<Op> ops) {
+        ConformanceReport report = ConformanceSuite.builder().quick(quick).ops(ops).build()
+                .run(List.of(Softmax.of(new Broken(name, kernel))));
+        report.failures().stream().limit(5).forEach(f -> System.out.println("rejected as expected: " + f.describe()));
+        return report.failures().stream()
+                .map(f -> f.check() + " " + (f.op() == null ? "" : f.op().label()) + " " + f.caseName())
+                .collect(Collectors.toSet());
+    }
+
+    private static void assertRejected(Set<String> failures, String check, Op op, String casePrefix) {
+        String prefix = check + " " + op.label() + " " + casePrefix;
+        assertTrue(failures.stream().anyMatch(f -> f.startsWith(prefix)),
+                "suite should fail '" + prefix + "…' but failed only " + failures);
+    }
+
+    @Test
+    void softmaxWithoutMaxShift_isRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void softmax(double[] z, Layout l, double[] out) {
+                forEachRow(l, (start, stride, n) -> {
+                    double sum = 0;
+                    for (int j = 0; j < n; j++) {
+                        sum += Math.exp(z[start + j * stride]);
+                    }
+                    for (int j = 0; j < n; j++) {
+                        out[start + j * stride] = Math.exp(z[start + j * stride]) / sum;
+                    }
+                });
+            }
+        };
+        Set<String> f = failures(k, "no-max-shift", true, EnumSet.of(Op.SOFTMAX));
+        assertRejected(f, "accuracy", Op.SOFTMAX, "pair-1000");
+        assertRejected(f, "accuracy", Op.SOFTMAX, "onnx/test_softmax_large_number");
+    }
+
+    @Test
+    void backwardWithWrongSign_isRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void backward(double[] y, double[] g, Layout l, double[] out) {
+                reference.backward(y, g, l, out);
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = -out[i];
+                }
+            }
+        };
+        Set<String> f = failures(k, "wrong-sign-backward", true, EnumSet.of(Op.BACKWARD));
+        assertRejected(f, "accuracy", Op.BACKWARD, "random-k16");
+        assertRejected(f, "backward-equals-jacobian", Op.BACKWARD, "K=5");
+        assertRejected(f, "finite-difference", Op.BACKWARD, "½Σ(y - t)²");
+    }
+
+    @Test
+    void logSoftmaxAsLogOfSoftmax_isRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void logSoftmax(float[] z, Layout l, float[] out) {
+                reference.softmax(z, l, out);
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = (float) Math.log(out[i]);
+                }
+            }
+        };
+        Set<String> f = failures(k, "log-of-softmax", true, EnumSet.of(Op.LOG_SOFTMAX));
+        assertRejected(f, "accuracy", Op.LOG_SOFTMAX, "subnormal-outputs");
+    }
+
+    @Test
+    void softmaxAlongTheWrongAxis_isRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void softmax(float[] z, Layout l, float[] out) {
+                reference.softmax(z, Layout.of(l.shape(), -1), out);
+            }
+        };
+        Set<String> f = failures(k, "wrong-axis", true, EnumSet.of(Op.SOFTMAX));
+        assertRejected(f, "accuracy", Op.SOFTMAX, "random-3d-axis0");
+        assertRejected(f, "accuracy", Op.SOFTMAX, "onnx/test_softmax_axis_0");
+    }
+
+    @Test
+    void float32AccumulationOnLongRows_isRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void softmax(float[] z, Layout l, float[] out) {
+                forEachRow(l, (start, stride, n) -> {
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < n; j++) {
+                        m = Math.max(m, z[start + j * stride]);
+                    }
+                    float sum = 0;
+                    for (int j = 0; j < n; j++) {
+                        sum += (float) Math.exp(z[start + j * stride] - m);
+                    }
+                    for (int j = 0; j < n; j++) {
+                        out[start + j * stride] = (float) Math.exp(z[start + j * stride] - m) / sum;
+                    }
+                });
+            }
+        };
+        Set<String> f = failures(k, "float32-accumulation", false, EnumSet.of(Op.SOFTMAX));
+        assertRejected(f, "accuracy", Op.SOFTMAX, "long-row-trap-k100000");
+    }
+
+    private interface RowBody {
+        void apply(int start, int stride, int n);
+    }
+
+    private static void forEachRow(Layout l, RowBody body) {
+        for (int row = 0; row < l.rows(); row++) {
+            body.apply(l.rowStart(row), l.inner(), l.axisLength());
+        }
+    }
+}
