@@ -1,0 +1,56 @@
+package org.softmaxspi.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ReportCommandTest {
+
+    private static String result(String benchmark, String params, double score) {
+        return "{\"benchmark\": \"org.softmaxspi.benchmarks." + benchmark + "\", \"mode\": \"avgt\", "
+                + "\"jdkVersion\": \"17.0.15\", \"vmName\": \"OpenJDK\", "
+                + "\"jvmArgs\": [\"-Dsoftmax.benchmark.threads=default\"], \"params\": {" + params + "}, "
+                + "\"primaryMetric\": {\"score\": " + score + ", \"scoreError\": \"NaN\", \"scoreUnit\": \"ns/op\"}}";
+    }
+
+    @Test
+    void report_hasTablesRatiosAndCharts(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("r.json");
+        Files.writeString(json, "[" + String.join(",",
+                result("BaselineBenchmark.copy", "\"dtype\": \"float32\", \"shape\": \"1x1000\"", 100),
+                result("ProviderBenchmark.softmax", "\"provider\": \"reference\", \"dtype\": \"float32\", "
+                        + "\"shape\": \"1x1000\"", 300_000),
+                result("ProviderBenchmark.softmax", "\"provider\": \"fast\", \"dtype\": \"float32\", "
+                        + "\"shape\": \"1x1000\"", 500),
+                result("JacobianBenchmark.jacobian", "\"provider\": \"fast\", \"dtype\": \"float64\", "
+                        + "\"jshape\": \"1x10\"", 80)) + "]");
+        Path out = dir.resolve("report.md");
+        int exit = new CommandLine(new BenchmarkMain()).execute("report", json.toString(), "--out", out.toString());
+        assertEquals(0, exit);
+        String md = Files.readString(out);
+        // 500 ns over 1000 elements; 8000 bytes / 500 ns = 16 GB/s; 5x the copy; 1/600 of the reference
+        assertThat(md).contains("| 1x1000 | fast | 500 | – | 0.500 | 16.00 | 5.00 | 0.00167 |");
+        assertThat(md).contains("softmax float32, fastest: 1x1000 fast 0.500 ns/el (5.00× copy)");
+        assertThat(md).contains("### jacobian, float64");
+        assertThat(Files.exists(dir.resolve("report").resolve("default-softmax-float32.png"))).isTrue();
+    }
+
+    @Test
+    void workload_parsesShapeAndAxis() {
+        Workload w = new Workload("4x3@0");
+        assertEquals(0, w.axis);
+        assertEquals(12, w.size());
+        assertEquals(3, w.labels.length);
+    }
+
+    @Test
+    void unknownProfile_isAnError() {
+        assertThrows(IllegalArgumentException.class, () -> Profile.of("huge"));
+    }
+}
