@@ -1,0 +1,91 @@
+package org.softmaxspi.nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.Softmax;
+import org.softmaxspi.api.SoftmaxProviders;
+
+/**
+ * Native memory stays bounded: 100 000 softmax calls on a 1 x 1000 float32 batch (plus 10 000 each of
+ * log-softmax, backward and cross-entropy) must grow the process's resident set (VmRSS) by less than
+ * {@value #BOUND_MB} MB after a warm-up of 5 000 calls. Buffers are reused per thread
+ * ({@link ScratchCache}), so native growth is close to 0.
+ *
+ * <p>The calls run in a forked JVM with {@code -Xmx128m} ({@link #main}): ND4J's op plumbing leaves
+ * about 16 KB of short-lived Java garbage per call, and with a large heap G1 grows the heap (and so
+ * VmRSS) by hundreds of MB before collecting, which says nothing about native memory. With the heap
+ * capped, the bound covers heap pages first touched after warm-up plus JIT code. No timing is
+ * asserted (the per-call time is printed).
+ */
+class Nd4jMemoryTest {
+
+    static final long BOUND_MB = 200;
+
+    static long rssKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IllegalStateException("no VmRSS in /proc/self/status");
+    }
+
+    @Test
+    void hundredThousandCallsKeepResidentMemoryBounded() throws Exception {
+        Assumptions.assumeTrue(Files.exists(Path.of("/proc/self/status")), "needs Linux /proc");
+        String out = Nd4jUnavailableTest.fork(Nd4jUnavailableTest.testClassPath(), Nd4jMemoryTest.class.getName(),
+                "-Xmx128m");
+        String line = out.lines().filter(l -> l.startsWith("growthMb=")).findFirst().orElseThrow(
+                () -> new AssertionError("no result from the forked JVM:\n" + out));
+        long growthMb = Long.parseLong(line.substring("growthMb=".length()).trim());
+        assertTrue(growthMb < BOUND_MB, "VmRSS grew by " + growthMb + " MB (bound " + BOUND_MB + " MB)");
+    }
+
+    /** The forked JVM's work; prints {@code growthMb=N}. */
+    public static void main(String[] args) throws IOException {
+        Softmax s = SoftmaxProviders.get("nd4j");
+        int k = 1000;
+        int[] shape = {1, k};
+        SplittableRandom r = new SplittableRandom(7);
+        float[] z = new float[k];
+        float[] g = new float[k];
+        for (int i = 0; i < k; i++) {
+            z[i] = (float) (r.nextDouble() * 20 - 10);
+            g[i] = (float) (r.nextDouble() - 0.5);
+        }
+        float[] out = new float[k];
+        float[] grad = new float[k];
+        float[] loss = new float[1];
+        int[] labels = {3};
+        for (int i = 0; i < 5_000; i++) { // warm-up: JIT, caches, first native allocations
+            s.softmax(z, shape, -1, out);
+            s.logSoftmax(z, shape, -1, out);
+            s.backward(out, g, shape, -1, grad);
+            s.crossEntropy(z, shape, -1, labels, Reduction.MEAN, loss, grad);
+        }
+        System.gc();
+        long before = rssKb();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < 100_000; i++) {
+            s.softmax(z, shape, -1, out);
+        }
+        long t1 = System.nanoTime();
+        for (int i = 0; i < 10_000; i++) {
+            s.logSoftmax(z, shape, -1, out);
+            s.backward(out, g, shape, -1, grad);
+            s.crossEntropy(z, shape, -1, labels, Reduction.MEAN, loss, grad);
+        }
+        System.gc();
+        long after = rssKb();
+        System.out.printf("nd4j memory: VmRSS %d MB -> %d MB, max heap %d MB; softmax 1x1000 float32: %.1f us/call%n",
+                before / 1024, after / 1024, Runtime.getRuntime().maxMemory() >> 20, (t1 - t0) / 1e3 / 100_000);
+        System.out.println("growthMb=" + (after - before) / 1024);
+    }
+}
