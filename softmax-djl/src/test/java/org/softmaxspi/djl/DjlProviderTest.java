@@ -1,0 +1,156 @@
+package org.softmaxspi.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.engine.Engine;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.softmaxspi.api.Availability;
+import org.softmaxspi.api.BackendInfo;
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.ProviderStatus;
+import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.Softmax;
+import org.softmaxspi.api.SoftmaxProviders;
+
+/** Registration, availability, the backend description and paths the suite does not reach. */
+class DjlProviderTest {
+
+    private static Softmax djl;
+    private static Softmax reference;
+
+    @BeforeAll
+    static void start() {
+        djl = SoftmaxProviders.get("djl"); // sets ai.djl.offline (if unset) before any DJL class loads
+        reference = SoftmaxProviders.get("reference");
+    }
+
+    @Test
+    void registeredWithItsNameAndPriority() {
+        ProviderStatus s = SoftmaxProviders.all().stream().filter(p -> p.name().equals("djl")).findFirst()
+                .orElseThrow();
+        assertEquals(10, s.priority());
+        assertTrue(s.available(), s.availability().reason());
+        // above the reference (0): the default when ND4J (20) is absent
+        assertEquals("djl", SoftmaxProviders.getDefault().name());
+    }
+
+    @Test
+    void availableAndOffline() {
+        DjlProvider p = new DjlProvider();
+        Availability a = p.availability();
+        assertTrue(a.available(), a.reason());
+        assertSame(a, p.availability(), "the engine starts once per JVM and the answer is kept");
+        assertEquals("true", System.getProperty("ai.djl.offline"));
+    }
+
+    /** The version in backend() is a constant (backend() must not load DJL): it must match the jars. */
+    @Test
+    void versionConstantMatchesTheLoadedEngine() {
+        Engine engine = Engine.getEngine("PyTorch");
+        assertEquals("0.35.1", Engine.getDjlVersion());
+        assertEquals("2.7.1", engine.getVersion());
+        assertEquals(Engine.getDjlVersion() + " (PyTorch " + engine.getVersion() + ")", DjlProvider.VERSION);
+        BackendInfo b = new DjlProvider().backend();
+        assertEquals("DJL", b.library());
+        assertEquals(DjlProvider.VERSION, b.version());
+        assertTrue(b.details().contains("intra-op threads"), b.details());
+        assertTrue(b.details().contains("PyTorch 2.7.1"), b.details());
+        System.out.println("djl backend: " + b);
+    }
+
+    /** Inputs above Scratch.MAX_BYTES are not pooled: DJL copies them; the result must be the same. */
+    @Test
+    void largeInputsBypassTheBufferPool() {
+        int rows = 8;
+        int k = 100_000; // 8 * 10^5 doubles = 6.4 MB > 4 MiB
+        double[] z = new double[rows * k];
+        Random r = new Random(3);
+        for (int i = 0; i < z.length; i++) {
+            z[i] = r.nextGaussian() * 4;
+        }
+        int[] shape = {rows, k};
+        double[] a = djl.softmax(z, shape, -1);
+        double[] b = reference.softmax(z, shape, -1);
+        assertClose(b, a, 64 * Math.ulp(1.0), "float64 softmax, large");
+        float[] zf = new float[z.length];
+        for (int i = 0; i < z.length; i++) {
+            zf[i] = (float) z[i];
+        }
+        float[] af = djl.logSoftmax(zf, shape, 1);
+        float[] bf = reference.logSoftmax(zf, shape, 1);
+        for (int i = 0; i < af.length; i++) {
+            assertEquals(bf[i], af[i], 2 * Math.ulp(Math.max(1f, Math.abs(bf[i]))), "float32 log-softmax, large, " + i);
+        }
+    }
+
+    /** Repeated calls of different sizes on one thread reuse and regrow the per-thread buffers correctly. */
+    @Test
+    void bufferReuseAcrossSizesAndDtypes() {
+        Random r = new Random(5);
+        for (int n = 0; n < 200; n++) {
+            int rows = 1 + r.nextInt(6);
+            int k = 1 + r.nextInt(40);
+            int inner = 1 + r.nextInt(3);
+            int[] shape = {rows, k, inner};
+            double[] z = new double[rows * k * inner];
+            for (int i = 0; i < z.length; i++) {
+                z[i] = r.nextGaussian() * 3;
+            }
+            int[] labels = new int[rows * inner];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = r.nextInt(k);
+            }
+            double[] y = djl.softmax(z, shape, 1);
+            assertClose(reference.softmax(z, shape, 1), y, 32 * Math.ulp(1.0), "softmax " + n);
+            var ce = djl.crossEntropy(z, shape, 1, labels, Reduction.NONE);
+            var ceRef = reference.crossEntropy(z, shape, 1, labels, Reduction.NONE);
+            assertClose(ceRef.loss(), ce.loss(), 64 * Math.ulp(8.0), "loss " + n);
+            assertClose(ceRef.gradient(), ce.gradient(), 32 * Math.ulp(1.0), "gradient " + n);
+        }
+    }
+
+    @Test
+    void edgeCasesThroughTheFacade() {
+        double ninf = Double.NEGATIVE_INFINITY;
+        // a label on a -inf logit: loss +inf, gradient y - 1 = -1 there
+        var ce = djl.crossEntropy(new double[] {0, ninf, 1}, new int[] {1, 3}, -1, new int[] {1}, Reduction.SUM);
+        assertEquals(Double.POSITIVE_INFINITY, ce.scalarLoss());
+        assertEquals(-1.0, ce.gradient()[1]);
+        // t = 0 on a -inf logit counts as 0
+        var ct = djl.crossEntropy(new float[] {0, Float.NEGATIVE_INFINITY, 0}, new int[] {3}, 0,
+                new float[] {0.5f, 0, 0.5f}, Reduction.MEAN);
+        assertEquals((float) Math.log(2), ct.scalarLoss(), 1e-7f);
+        // zero rows: mean NaN, sum 0, none empty
+        assertTrue(Double.isNaN(djl.crossEntropy(new double[0], new int[] {0, 4}, 1, new int[0], Reduction.MEAN)
+                .scalarLoss()));
+        assertEquals(0.0, djl.crossEntropy(new double[0], new int[] {0, 4}, 1, new double[0], Reduction.SUM)
+                .scalarLoss());
+        assertEquals(0, djl.crossEntropy(new float[0], new int[] {0, 4}, 1, new int[0], Reduction.NONE).loss().length);
+        // K = 0 and K = 1
+        assertEquals(0, djl.softmax(new double[0], new int[] {3, 0}, 1).length);
+        assertEquals(0, djl.jacobian(new float[0], new int[] {2, 0, 3}, 1).length);
+        assertArrayEquals(new double[] {1, 1}, djl.softmax(new double[] {-5, 1e300}, new int[] {2, 1}, 1));
+        assertArrayEquals(new float[] {0}, djl.jacobian(new float[] {3}, new int[] {1}, 0));
+        // the overflow-safe loss: z = -MAX next to m = +MAX, exact loss 2 * MAX * 0.25 + ... is finite
+        double max = Double.MAX_VALUE;
+        var big = djl.crossEntropy(new double[] {max, -max}, new int[] {2}, 0, new double[] {0.75, 0.25},
+                Reduction.MEAN);
+        assertEquals(0.5 * max, big.scalarLoss(), Math.ulp(0.5 * max));
+    }
+
+    private static void assertClose(double[] expected, double[] actual, double tol, String what) {
+        assertEquals(expected.length, actual.length, what + ": length");
+        for (int i = 0; i < expected.length; i++) {
+            double bound = tol * Math.max(1, Math.abs(expected[i]));
+            if (!(Math.abs(expected[i] - actual[i]) <= bound) && !(Double.isNaN(expected[i]) && Double.isNaN(actual[i]))
+                    && expected[i] != actual[i]) {
+                throw new AssertionError(what + ": element " + i + " expected " + expected[i] + " but was " + actual[i]);
+            }
+        }
+    }
+}
