@@ -55,8 +55,14 @@ public final class BenchmarkMain {
         @Option(names = "--out-dir", description = "Where the JSON goes (default: ${DEFAULT-VALUE}).")
         Path outDir = Path.of("benchmarks", "results", "raw");
 
-        @Option(names = "--include", description = "Extra JMH include regex (e.g. ProviderBenchmark.softmax).")
+        @Option(names = "--include", description = "JMH include regex instead of the profile's (e.g. ProviderBenchmark.softmax).")
         String include;
+
+        @Option(names = "--shapes", split = ",", description = "Shapes instead of the profile's (e.g. 1x10,128x32000).")
+        List<String> shapes;
+
+        @Option(names = "--dtypes", split = ",", description = "Dtypes instead of the profile's (float32, float64).")
+        List<String> dtypes;
 
         @Override
         public Integer call() throws Exception {
@@ -87,37 +93,55 @@ public final class BenchmarkMain {
                 if (include != null) {
                     cmd.add("--include=" + include);
                 }
+                if (shapes != null) {
+                    cmd.add("--shapes=" + String.join(",", shapes));
+                }
+                if (dtypes != null) {
+                    cmd.add("--dtypes=" + String.join(",", dtypes));
+                }
                 ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
                 pb.environment().put(OMP, "1");
                 return pb.start().waitFor();
             }
-            Profile p = Profile.of(profile);
+            Profile p = Profile.of(profile, mode);
             List<String> names = providers != null ? providers : availableProviders();
             Files.createDirectories(outDir);
-            String file = LocalDate.now() + "-" + Machine.shortName() + "-" + profile + "-t" + mode + ".json";
-            Path out = outDir.resolve(file);
+            String stem = LocalDate.now() + "-" + Machine.shortName() + "-" + profile + "-t" + mode;
+            Path out = outDir.resolve(stem + ".json");
+            String[] shapeValues = shapes != null ? shapes.toArray(String[]::new) : p.shapes();
+            String[] jacobianValues = shapes != null ? shapeValues : p.jacobianShapes();
             ChainedOptionsBuilder o = new OptionsBuilder()
                     .resultFormat(ResultFormatType.JSON)
                     .result(out.toString())
                     .shouldFailOnError(true)
                     .param("provider", names.toArray(String[]::new))
-                    .param("dtype", p.dtypes())
+                    .param("dtype", dtypes != null ? dtypes.toArray(String[]::new) : p.dtypes())
+                    .param("shape", shapeValues)
+                    .param("jshape", jacobianValues)
                     .warmupIterations(p.warmupIterations())
                     .warmupTime(TimeValue.milliseconds(p.iterationMillis()))
                     .measurementIterations(p.measurementIterations())
                     .measurementTime(TimeValue.milliseconds(p.iterationMillis()))
-                    .jvmArgsAppend(forkArgs(mode));
-            if (include != null) {
-                o.include(include);
-            } else {
-                for (String inc : p.includes()) {
-                    o.include(inc);
-                }
-            }
-            p.apply(o);
+                    .jvmArgsAppend(forkArgs(mode))
+                    .exclude("FirstUseBenchmark");
+            List<String> includes = include != null ? List.of(include) : p.includes();
+            includes.forEach(o::include);
             System.out.println("benchmarks: profile " + profile + ", threads " + mode + ", providers " + names
                     + " -> " + out);
-            new Runner(o.build()).run();
+            if (includes.stream().anyMatch(i -> !i.contains("FirstUse"))) {
+                new Runner(o.build()).run();
+            }
+            if (includes.stream().anyMatch(i -> i.contains("FirstUse"))) {
+                // single shots keep their own annotations (no warmup, several forks): a separate run
+                Path firstUse = outDir.resolve(stem + "-first-use.json");
+                new Runner(new OptionsBuilder()
+                        .include("FirstUseBenchmark")
+                        .param("provider", names.toArray(String[]::new))
+                        .jvmArgsAppend(forkArgs(mode))
+                        .resultFormat(ResultFormatType.JSON)
+                        .result(firstUse.toString())
+                        .build()).run();
+            }
             return 0;
         }
 
