@@ -1,0 +1,232 @@
+package org.softmaxspi.simd;
+
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.Reduction;
+
+/**
+ * The double64 operations over a whole {@link Layout}: rows of the last axis are used in place;
+ * softmax and log-softmax along an inner axis run on columns ({@link DoubleRows#columns}); every
+ * other case gathers each slice into a contiguous buffer and scatters the result back.
+ */
+final class DoubleOps {
+
+    /** Columns per work unit on an inner axis (a multiple of the vector length). */
+    private static final int COLUMN_BLOCK = 4 * DoubleRows.L;
+
+    private final Parallel par;
+
+    DoubleOps(Parallel par) {
+        this.par = par;
+    }
+
+    // ------------------------------------------------------------------ softmax, log-softmax
+
+    void softmax(double[] z, Layout l, double[] out, boolean log) {
+        int k = l.axisLength();
+        int rows = l.rows();
+        if (k == 0 || rows == 0) {
+            return;
+        }
+        long work = (long) rows * k;
+        int inner = l.inner();
+        if (inner == 1) {
+            if (par.serial(work, rows)) {
+                lastAxis(z, out, k, log, 0, rows);
+            } else {
+                par.run(rows, work, (a, b) -> lastAxis(z, out, k, log, a, b));
+            }
+        } else if (inner >= DoubleRows.L) {
+            int blocks = Math.max(1, inner / COLUMN_BLOCK);
+            int units = l.outer() * blocks;
+            par.run(units, work, (a, b) -> columns(z, out, k, inner, blocks, log, a, b));
+        } else {
+            par.run(rows, work, (a, b) -> {
+                double[] zb = new double[k];
+                double[] ob = new double[k];
+                for (int r = a; r < b; r++) {
+                    int start = l.rowStart(r);
+                    gather(z, start, inner, k, zb);
+                    if (log) {
+                        DoubleRows.logSoftmax(zb, 0, ob, 0, k);
+                    } else {
+                        DoubleRows.softmax(zb, 0, ob, 0, k);
+                    }
+                    scatter(ob, out, start, inner, k);
+                }
+            });
+        }
+    }
+
+    private static void lastAxis(double[] z, double[] out, int k, boolean log, int from, int to) {
+        for (int r = from, o = from * k; r < to; r++, o += k) {
+            if (log) {
+                DoubleRows.logSoftmax(z, o, out, o, k);
+            } else {
+                DoubleRows.softmax(z, o, out, o, k);
+            }
+        }
+    }
+
+    private static void columns(double[] z, double[] out, int k, int inner, int blocks, boolean log, int from, int to) {
+        double[] scratch = new double[DoubleRows.L];
+        for (int u = from; u < to; u++) {
+            int o = u / blocks;
+            int b = u - o * blocks;
+            int c0 = b * COLUMN_BLOCK;
+            int c1 = b == blocks - 1 ? inner : c0 + COLUMN_BLOCK;
+            int base = o * k * inner;
+            for (int c = c0; c < c1; c += DoubleRows.L) {
+                DoubleRows.columns(z, out, base + Math.min(c, c1 - DoubleRows.L), k, inner, log, scratch);
+            }
+        }
+    }
+
+    static void gather(double[] src, int start, int stride, int k, double[] buf) {
+        for (int j = 0, p = start; j < k; j++, p += stride) {
+            buf[j] = src[p];
+        }
+    }
+
+    static void scatter(double[] buf, double[] dst, int start, int stride, int k) {
+        for (int j = 0, p = start; j < k; j++, p += stride) {
+            dst[p] = buf[j];
+        }
+    }
+
+    // ------------------------------------------------------------------ Jacobian
+
+    void jacobian(double[] z, Layout l, double[] out) {
+        int k = l.axisLength();
+        int rows = l.rows();
+        if (k == 0 || rows == 0) {
+            return;
+        }
+        long work = (long) rows * k * k;
+        int inner = l.inner();
+        int kk = k * k;
+        if (inner == 1 && par.serial(work, rows)) {
+            for (int r = 0; r < rows; r++) {
+                DoubleRows.jacobian(z, r * k, k, out, r * kk);
+            }
+            return;
+        }
+        par.run(rows, work, (a, b) -> {
+            double[] zb = inner == 1 ? null : new double[k];
+            for (int r = a; r < b; r++) {
+                if (inner == 1) {
+                    DoubleRows.jacobian(z, r * k, k, out, r * kk);
+                } else {
+                    gather(z, l.rowStart(r), inner, k, zb);
+                    DoubleRows.jacobian(zb, 0, k, out, r * kk);
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ backward passes
+
+    void backward(double[] y, double[] g, Layout l, double[] out, boolean log) {
+        int k = l.axisLength();
+        int rows = l.rows();
+        if (k == 0 || rows == 0) {
+            return;
+        }
+        long work = (long) rows * k;
+        int inner = l.inner();
+        if (inner == 1 && par.serial(work, rows)) {
+            backwardRows(y, g, out, k, log, 0, rows);
+            return;
+        }
+        par.run(rows, work, (a, b) -> {
+            if (inner == 1) {
+                backwardRows(y, g, out, k, log, a, b);
+                return;
+            }
+            double[] yb = new double[k];
+            double[] gb = new double[k];
+            double[] ob = new double[k];
+            for (int r = a; r < b; r++) {
+                int start = l.rowStart(r);
+                gather(y, start, inner, k, yb);
+                gather(g, start, inner, k, gb);
+                if (log) {
+                    DoubleRows.logSoftmaxBackward(yb, 0, gb, 0, ob, 0, k);
+                } else {
+                    DoubleRows.backward(yb, 0, gb, 0, ob, 0, k);
+                }
+                scatter(ob, out, start, inner, k);
+            }
+        });
+    }
+
+    private static void backwardRows(double[] y, double[] g, double[] out, int k, boolean log, int from, int to) {
+        for (int r = from, o = from * k; r < to; r++, o += k) {
+            if (log) {
+                DoubleRows.logSoftmaxBackward(y, o, g, o, out, o, k);
+            } else {
+                DoubleRows.backward(y, o, g, o, out, o, k);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ cross-entropy
+
+    /** Labels ({@code target == null}) or probability targets. */
+    void crossEntropy(double[] z, Layout l, int[] labels, double[] target, Reduction reduction,
+                      double[] lossOut, double[] grad) {
+        int k = l.axisLength();
+        int rows = l.rows();
+        if (rows == 0) {
+            if (reduction != Reduction.NONE) {
+                lossOut[0] = reduction == Reduction.MEAN ? Double.NaN : 0;
+            }
+            return;
+        }
+        double scale = reduction == Reduction.MEAN ? (double) (1.0 / rows) : 1;
+        double[] rowLoss = reduction == Reduction.NONE ? null : new double[rows];
+        long work = (long) rows * Math.max(k, 1);
+        int inner = l.inner();
+        if (inner == 1 && par.serial(work, rows)) {
+            ceRows(z, l, labels, target, scale, lossOut, rowLoss, grad, 0, rows);
+        } else {
+            par.run(rows, work, (a, b) -> ceRows(z, l, labels, target, scale, lossOut, rowLoss, grad, a, b));
+        }
+        if (rowLoss != null) {
+            lossOut[0] = (double) (reduction == Reduction.MEAN ? Sums.mean(rowLoss) : Sums.sum(rowLoss));
+        }
+    }
+
+    private static void ceRows(double[] z, Layout l, int[] labels, double[] target, double scale, double[] lossOut,
+                               double[] rowLoss, double[] grad, int from, int to) {
+        int k = l.axisLength();
+        int inner = l.inner();
+        double[] zb = null;
+        double[] tb = null;
+        double[] gb = null;
+        if (inner != 1) {
+            zb = new double[k];
+            tb = target == null ? null : new double[k];
+            gb = new double[k];
+        }
+        for (int r = from; r < to; r++) {
+            double loss;
+            int label = labels == null ? -1 : labels[r];
+            if (inner == 1) {
+                loss = DoubleRows.crossEntropy(z, r * k, k, label, target, r * k, scale, grad, r * k);
+            } else {
+                int start = l.rowStart(r);
+                gather(z, start, inner, k, zb);
+                if (tb != null) {
+                    gather(target, start, inner, k, tb);
+                }
+                loss = DoubleRows.crossEntropy(zb, 0, k, label, tb, 0, scale, gb, 0);
+                scatter(gb, grad, start, inner, k);
+            }
+            if (rowLoss != null) {
+                rowLoss[r] = loss;
+            } else {
+                lossOut[r] = (double) loss;
+            }
+        }
+    }
+}

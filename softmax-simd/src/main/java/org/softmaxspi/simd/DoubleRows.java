@@ -1,0 +1,700 @@
+package org.softmaxspi.simd;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The double64 work of {@link SimdKernel}, one row (slice) at a time.
+ *
+ * <p>Contiguous rows ({@code k >= L}, L the lanes of the preferred species) are processed in whole
+ * vectors; the tail is one more vector ending at the row's end, overlapping the previous one, with
+ * the overlapped lanes blended away where they would count twice. Rows shorter than L run the same
+ * arithmetic in scalar code. Columns (an axis that is not the last, {@code inner >= L}) are
+ * processed L slices at a time, one slice per lane, with vectors across the inner dimension.
+ *
+ * <p>Every row is always computed by the same code in the same order, whichever thread runs it and
+ * however the rows are split, so results are bit-for-bit reproducible.
+ */
+final class DoubleRows {
+
+    static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    /** Vectors per plain-summed block in {@link #expSumFast}. */
+    private static final int SUM_BLOCK = 4;
+    private static final double NEG_INF = Double.NEGATIVE_INFINITY;
+    private static final double POS_INF = Double.POSITIVE_INFINITY;
+    private static final double NAN = Double.NaN;
+    private static final double ZERO = 0;
+    private static final double ONE = 1;
+
+    private static final DoubleVector IOTA;
+    private static final VectorShuffle<Double> SW1 = VectorShuffle.fromOp(S, i -> i ^ 1);
+    private static final VectorShuffle<Double> SW2 = VectorShuffle.fromOp(S, i -> i ^ (2 % L));
+    private static final VectorShuffle<Double> SW4 = VectorShuffle.fromOp(S, i -> i ^ (4 % L));
+    private static final VectorShuffle<Double> SW8 = VectorShuffle.fromOp(S, i -> i ^ (8 % L));
+    private static final VectorShuffle<Double> SW16 = VectorShuffle.fromOp(S, i -> i ^ (16 % L));
+
+    static {
+        double[] iota = new double[L];
+        for (int i = 0; i < L; i++) {
+            iota[i] = i;
+        }
+        IOTA = DoubleVector.fromArray(S, iota, 0);
+        if (L > 32 || Integer.bitCount(L) != 1) {
+            throw new IllegalStateException("unsupported vector length " + L);
+        }
+    }
+
+    private DoubleRows() {
+    }
+
+    /** Lanes {@code < L - tail}: those a tail vector ending at the row's end shares with the previous vector. */
+    private static VectorMask<Double> head(int tail) {
+        return IOTA.lt((double) (L - tail));
+    }
+
+    private static DoubleVector max(DoubleVector a, DoubleVector b) {
+        return a.blend(b, a.lt(b));
+    }
+
+    // ------------------------------------------------------------------ lane folds
+
+    /** The maximum over lanes (a NaN lane may or may not win; callers only need "NaN row" to show). */
+    private static double foldMax(DoubleVector a) {
+        if (L >= 32) {
+            a = max(a, a.rearrange(SW16));
+        }
+        if (L >= 16) {
+            a = max(a, a.rearrange(SW8));
+        }
+        if (L >= 8) {
+            a = max(a, a.rearrange(SW4));
+        }
+        if (L >= 4) {
+            a = max(a, a.rearrange(SW2));
+        }
+        a = max(a, a.rearrange(SW1));
+        return a.lane(0);
+    }
+
+    /** The compensated sum of all lanes of {@code hi + lo}, folded pairwise with TwoSum. */
+    private static double foldSum(DoubleVector hi, DoubleVector lo) {
+        if (L >= 32) {
+            return foldSumWide(hi, lo);
+        }
+        if (L >= 16) {
+            DoubleVector b = hi.rearrange(SW8);
+            DoubleVector s = hi.add(b);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW8)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 8) {
+            DoubleVector b = hi.rearrange(SW4);
+            DoubleVector s = hi.add(b);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW4)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 4) {
+            DoubleVector b = hi.rearrange(SW2);
+            DoubleVector s = hi.add(b);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW2)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        DoubleVector b = hi.rearrange(SW1);
+        DoubleVector s = hi.add(b);
+        DoubleVector bb = s.sub(hi);
+        lo = lo.add(lo.rearrange(SW1)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+        return (double) s.lane(0) + (double) lo.lane(0);
+    }
+
+
+    /** {@link #foldSum} for 32 or more lanes (kept out of foldSum so that foldSum stays small enough for C2 to inline). */
+    private static double foldSumWide(DoubleVector hi, DoubleVector lo) {
+        if (L >= 32) {
+            DoubleVector b = hi.rearrange(SW16);
+            DoubleVector s = hi.add(b);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW16)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 16) {
+            DoubleVector b = hi.rearrange(SW8);
+            DoubleVector s = hi.add(b);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW8)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 8) {
+            DoubleVector b = hi.rearrange(SW4);
+            DoubleVector s = hi.add(b);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW4)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 4) {
+            DoubleVector b = hi.rearrange(SW2);
+            DoubleVector s = hi.add(b);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW2)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        DoubleVector b = hi.rearrange(SW1);
+        DoubleVector s = hi.add(b);
+        DoubleVector bb = s.sub(hi);
+        lo = lo.add(lo.rearrange(SW1)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+        return (double) s.lane(0) + (double) lo.lane(0);
+    }
+
+    // ------------------------------------------------------------------ contiguous rows, k >= L
+
+    /** max of z[zo .. zo+k), k >= L; NaN entries are skipped unless one is in the first vector. */
+    static double max(double[] z, int zo, int k) {
+        DoubleVector a = DoubleVector.fromArray(S, z, zo);
+        DoubleVector b = a;
+        int i = L;
+        for (; i <= k - 2 * L; i += 2 * L) {
+            a = max(a, DoubleVector.fromArray(S, z, zo + i));
+            b = max(b, DoubleVector.fromArray(S, z, zo + i + L));
+        }
+        if (i <= k - L) {
+            a = max(a, DoubleVector.fromArray(S, z, zo + i));
+            i += L;
+        }
+        if (i < k) {
+            b = max(b, DoubleVector.fromArray(S, z, zo + k - L));
+        }
+        return foldMax(max(a, b));
+    }
+
+    /**
+     * max and min of z[zo .. zo+k), k >= L, into mm[0] and mm[1]. NaN handling of the max as in
+     * {@link #max(double[], int, int)}; the min only decides whether the fast exp applies.
+     */
+    static void maxMin(double[] z, int zo, int k, double[] mm) {
+        DoubleVector a = DoubleVector.fromArray(S, z, zo);
+        DoubleVector b = a;
+        int i = L;
+        for (; i <= k - L; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, z, zo + i);
+            a = max(a, v);
+            b = b.blend(v, v.lt(b));
+        }
+        if (i < k) {
+            DoubleVector v = DoubleVector.fromArray(S, z, zo + k - L);
+            a = max(a, v);
+            b = b.blend(v, v.lt(b));
+        }
+        mm[0] = foldMax(a);
+        mm[1] = -foldMax(b.neg());
+    }
+
+    /**
+     * {@link #expSum} for rows whose every z - m is >= DoubleExp.FAST_LO (and <= 0): the one-scaling
+     * exp, same bits as the general one.
+     */
+    static double expSumFast(double[] z, int zo, double[] out, int oo, int k, double m) {
+        DoubleVector vm = DoubleVector.broadcast(S, m);
+        DoubleVector hi = DoubleVector.zero(S);
+        DoubleVector lo = hi;
+        // Blocks of up to SUM_BLOCK vectors are summed per lane in plain double (at most
+        // SUM_BLOCK - 1 roundings per lane and block); each block sum is added by TwoSum into (hi, lo).
+        int i = 0;
+        while (i <= k - L) {
+            int last = Math.min(k - L, i + (SUM_BLOCK - 1) * L);
+            DoubleVector acc = DoubleVector.zero(S);
+            for (; i <= last; i += L) {
+                DoubleVector e = DoubleExp.expFast(DoubleVector.fromArray(S, z, zo + i).sub(vm));
+                e.intoArray(out, oo + i);
+                acc = acc.add(e);
+            }
+            DoubleVector s = hi.add(acc);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(acc.sub(bb)));
+            hi = s;
+        }
+        double sum = foldSum(hi, lo);
+        return i < k ? sum + expTail(z, zo, out, oo, i, k, m) : sum;
+    }
+
+    /**
+     * S = Σ e^(z - m) over z[zo .. zo+k), k >= L; also stores every e^(z - m) at out[oo ..].
+     */
+    static double expSum(double[] z, int zo, double[] out, int oo, int k, double m) {
+        DoubleVector vm = DoubleVector.broadcast(S, m);
+        DoubleVector hi = DoubleVector.zero(S);
+        DoubleVector lo = hi;
+        // One vector exp in the method and no branch or mask in the loop: C2 (JDK 17) compiles
+        // those 1.5-5x slower (measured). Every vector is added by TwoSum into (hi, lo).
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector e = DoubleExp.exp(DoubleVector.fromArray(S, z, zo + i).sub(vm));
+            e.intoArray(out, oo + i);
+            DoubleVector s = hi.add(e);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(e.sub(bb)));
+            hi = s;
+        }
+        double sum = foldSum(hi, lo);
+        return i < k ? sum + expTail(z, zo, out, oo, i, k, m) : sum;
+    }
+
+    /** Σ e^(z - m) over [i, k), fewer than L terms, stored too; scalar exp (the same bits as a vector lane). */
+    private static double expTail(double[] z, int zo, double[] out, int oo, int i, int k, double m) {
+        double tail = 0;
+        for (; i < k; i++) {
+            double e = DoubleExp.exp(z[zo + i] - m);
+            out[oo + i] = e;
+            tail += e;
+        }
+        return tail;
+    }
+
+    /** out[oo .. oo+k) *= c, k >= L. */
+    static void scale(double[] out, int oo, int k, double c) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector.fromArray(S, out, oo + i).mul(c).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            DoubleVector v = DoubleVector.fromArray(S, out, oo + k - L);
+            v.mul(c).blend(v, head(k - i)).intoArray(out, oo + k - L);
+        }
+    }
+
+    static void fill(double[] out, int oo, int k, double v) {
+        java.util.Arrays.fill(out, oo, oo + k, v);
+    }
+
+    private static boolean nanRow(double m) {
+        return !(m > NEG_INF && m < POS_INF);
+    }
+
+    /** Softmax of one contiguous row. */
+    static void softmax(double[] z, int zo, double[] out, int oo, int k) {
+        if (k < L) {
+            softmaxShort(z, zo, out, oo, k);
+            return;
+        }
+        double[] mm = new double[2];
+        maxMin(z, zo, k, mm);
+        double m = mm[0];
+        if (nanRow(m)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double s = mm[1] - m >= DoubleExp.FAST_LO
+                ? expSumFast(z, zo, out, oo, k, m)
+                : expSum(z, zo, out, oo, k, m);
+        scale(out, oo, k, (double) (1.0 / s));
+    }
+
+    /** Log-softmax of one contiguous row: (z - m) - log S. */
+    static void logSoftmax(double[] z, int zo, double[] out, int oo, int k) {
+        if (k < L) {
+            logSoftmaxShort(z, zo, out, oo, k);
+            return;
+        }
+        double[] mm = new double[2];
+        maxMin(z, zo, k, mm);
+        double m = mm[0];
+        if (nanRow(m)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double ls = (double) Math.log(mm[1] - m >= DoubleExp.FAST_LO
+                ? expSumFast(z, zo, out, oo, k, m)
+                : expSum(z, zo, out, oo, k, m));
+        DoubleVector vm = DoubleVector.broadcast(S, m);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector.fromArray(S, z, zo + i).sub(vm).sub(ls).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            DoubleVector.fromArray(S, z, zo + k - L).sub(vm).sub(ls).intoArray(out, oo + k - L);
+        }
+    }
+
+    /** The K×K Jacobian of one contiguous row of logits into out[jo .. jo + k²). */
+    static void jacobian(double[] z, int zo, int k, double[] out, int jo) {
+        softmax(z, zo, out, jo, k); // y in the block's first row, overwritten last
+        for (int i = k - 1; i >= 0; i--) {
+            double yi = out[jo + i];
+            double ni = -yi;
+            int ro = jo + i * k;
+            int j = 0;
+            for (; j <= k - L; j += L) {
+                DoubleVector.fromArray(S, out, jo + j).mul(ni).intoArray(out, ro + j);
+            }
+            for (; j < k; j++) {
+                out[ro + j] = out[jo + j] * ni;
+            }
+            out[ro + i] = yi * (ONE - yi);
+        }
+    }
+
+    /** out = y (g - Σ g y) for one contiguous row; NaN row if y or g holds a non-finite entry. */
+    static void backward(double[] y, int yo, double[] g, int go, double[] out, int oo, int k) {
+        if (k < L) {
+            backwardShort(y, yo, g, go, out, oo, k);
+            return;
+        }
+        DoubleVector hi = DoubleVector.zero(S);
+        DoubleVector lo = hi;
+        DoubleVector bad = hi;
+        int i = 0;
+        for (; i <= k - 4 * L; i += 4 * L) {
+            DoubleVector y0 = DoubleVector.fromArray(S, y, yo + i);
+            DoubleVector y1 = DoubleVector.fromArray(S, y, yo + i + L);
+            DoubleVector y2 = DoubleVector.fromArray(S, y, yo + i + 2 * L);
+            DoubleVector y3 = DoubleVector.fromArray(S, y, yo + i + 3 * L);
+            DoubleVector g0 = DoubleVector.fromArray(S, g, go + i);
+            DoubleVector g1 = DoubleVector.fromArray(S, g, go + i + L);
+            DoubleVector g2 = DoubleVector.fromArray(S, g, go + i + 2 * L);
+            DoubleVector g3 = DoubleVector.fromArray(S, g, go + i + 3 * L);
+            bad = bad.add(y0.sub(y0)).add(y1.sub(y1)).add(y2.sub(y2)).add(y3.sub(y3))
+                    .add(g0.sub(g0)).add(g1.sub(g1)).add(g2.sub(g2)).add(g3.sub(g3));
+            DoubleVector blk = g0.fma(y0, g1.mul(y1)).add(g2.fma(y2, g3.mul(y3)));
+            DoubleVector s = hi.add(blk);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+            hi = s;
+        }
+        DoubleVector blk = DoubleVector.zero(S);
+        for (; i <= k - L; i += L) {
+            DoubleVector yv = DoubleVector.fromArray(S, y, yo + i);
+            DoubleVector gv = DoubleVector.fromArray(S, g, go + i);
+            bad = bad.add(yv.sub(yv)).add(gv.sub(gv));
+            blk = gv.fma(yv, blk);
+        }
+        if (i < k) {
+            DoubleVector yv = DoubleVector.fromArray(S, y, yo + k - L);
+            DoubleVector gv = DoubleVector.fromArray(S, g, go + k - L);
+            bad = bad.add(yv.sub(yv)).add(gv.sub(gv));
+            blk = blk.add(gv.mul(yv).blend(ZERO, head(k - i)));
+        }
+        DoubleVector s = hi.add(blk);
+        DoubleVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        if (foldSum(bad, DoubleVector.zero(S)) != 0) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double d = (double) foldSum(s, lo);
+        for (i = 0; i <= k - L; i += L) {
+            DoubleVector yv = DoubleVector.fromArray(S, y, yo + i);
+            yv.mul(DoubleVector.fromArray(S, g, go + i).sub(d)).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            DoubleVector yv = DoubleVector.fromArray(S, y, yo + k - L);
+            yv.mul(DoubleVector.fromArray(S, g, go + k - L).sub(d)).intoArray(out, oo + k - L);
+        }
+    }
+
+    /** out = g - e^l Σ g for one contiguous row; NaN row if l has NaN or +∞, or g a non-finite entry. */
+    static void logSoftmaxBackward(double[] l, int lo0, double[] g, int go, double[] out, int oo, int k) {
+        if (k < L) {
+            logSoftmaxBackwardShort(l, lo0, g, go, out, oo, k);
+            return;
+        }
+        DoubleVector hi = DoubleVector.zero(S);
+        DoubleVector lo = hi;
+        DoubleVector bad = hi;
+        DoubleVector blk = hi;
+        int i = 0;
+        int n = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector lv = DoubleVector.fromArray(S, l, lo0 + i);
+            DoubleVector gv = DoubleVector.fromArray(S, g, go + i);
+            DoubleVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
+            bad = bad.add(lf.sub(lf)).add(gv.sub(gv));
+            blk = blk.add(gv);
+            if (++n == 4) {
+                DoubleVector s = hi.add(blk);
+                DoubleVector bb = s.sub(hi);
+                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+                hi = s;
+                blk = DoubleVector.zero(S);
+                n = 0;
+            }
+        }
+        if (i < k) {
+            DoubleVector lv = DoubleVector.fromArray(S, l, lo0 + k - L);
+            DoubleVector gv = DoubleVector.fromArray(S, g, go + k - L);
+            DoubleVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
+            bad = bad.add(lf.sub(lf)).add(gv.sub(gv));
+            blk = blk.add(gv.blend(ZERO, head(k - i)));
+        }
+        DoubleVector s = hi.add(blk);
+        DoubleVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        if (foldSum(bad, DoubleVector.zero(S)) != 0) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double sg = (double) foldSum(s, lo);
+        lsbWrite(l, lo0, g, go, out, oo, k, DoubleVector.broadcast(S, -sg));
+    }
+
+    /** out = e^l·nsg + g; the overlapping last vector rewrites identical values. */
+    private static void lsbWrite(double[] l, int lo0, double[] g, int go, double[] out, int oo, int k, DoubleVector nsg) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleExp.exp(DoubleVector.fromArray(S, l, lo0 + i)).fma(nsg, DoubleVector.fromArray(S, g, go + i))
+                    .intoArray(out, oo + i);
+        }
+        double ns = nsg.lane(0);
+        for (; i < k; i++) {
+            out[oo + i] = Math.fma(DoubleExp.exp(l[lo0 + i]), ns, g[go + i]);
+        }
+    }
+
+    /**
+     * Cross-entropy of one contiguous row: the row's loss (in double, before rounding), and the
+     * gradient (y - t)·scale into grad[go ..]. Exactly one of {@code t} (probability targets at
+     * t[to ..]) and {@code label >= 0} is given.
+     */
+    static double crossEntropy(double[] z, int zo, int k, int label, double[] t, int to, double scale,
+                               double[] grad, int go) {
+        if (k < L) {
+            return crossEntropyShort(z, zo, k, label, t, to, scale, grad, go);
+        }
+        double[] mm = new double[2];
+        maxMin(z, zo, k, mm);
+        double m = mm[0];
+        if (nanRow(m)) {
+            fill(grad, go, k, NAN);
+            return Double.NaN;
+        }
+        double s = mm[1] - m >= DoubleExp.FAST_LO
+                ? expSumFast(z, zo, grad, go, k, m)
+                : expSum(z, zo, grad, go, k, m);
+        double logS = Math.log(s);
+        double inv = (double) (1.0 / s);
+        if (t == null) {
+            double el = grad[go + label];
+            scaleGrad(grad, go, k, inv, scale);
+            grad[go + label] = (el * inv - ONE) * scale;
+            return logS - ((double) z[zo + label] - (double) m);
+        }
+        double loss = targetLoss(z, zo, t, to, k, m, logS);
+        // gradient (e·inv - t)·scale, in place over the stored e
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector.fromArray(S, grad, go + i).mul(inv).sub(DoubleVector.fromArray(S, t, to + i)).mul(scale)
+                    .intoArray(grad, go + i);
+        }
+        if (i < k) {
+            DoubleVector v = DoubleVector.fromArray(S, grad, go + k - L);
+            v.mul(inv).sub(DoubleVector.fromArray(S, t, to + k - L)).mul(scale).blend(v, head(k - i))
+                    .intoArray(grad, go + k - L);
+        }
+        return loss;
+    }
+
+    /**
+     * Σ over t > 0 of t·(log S - (z - m)), in double, compensated; +∞ when such a z is -∞. A
+     * difference z - m that overflows is replaced by t·m - t·z, which does not.
+     */
+    static double targetLoss(double[] z, int zo, double[] t, int to, int k, double m, double logS) {
+        double s = 0;
+        double c = 0;
+        for (int j = 0; j < k; j++) {
+            double tv = t[to + j];
+            if (tv != 0) {
+                double zv = z[zo + j];
+                double d = zv - (double) m;
+                double term;
+                if (d == Double.NEGATIVE_INFINITY && zv != Double.NEGATIVE_INFINITY) {
+                    term = tv * logS + (tv * m - tv * zv);
+                } else {
+                    term = tv * (logS - d);
+                }
+                double u = s + term;
+                c += Math.abs(s) >= Math.abs(term) ? (s - u) + term : (term - u) + s;
+                s = u;
+            }
+        }
+        return Double.isFinite(s) ? s + c : s;
+    }
+
+    private static void scaleGrad(double[] grad, int go, int k, double inv, double scale) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector.fromArray(S, grad, go + i).mul(inv).mul(scale).intoArray(grad, go + i);
+        }
+        if (i < k) {
+            DoubleVector v = DoubleVector.fromArray(S, grad, go + k - L);
+            v.mul(inv).mul(scale).blend(v, head(k - i)).intoArray(grad, go + k - L);
+        }
+    }
+
+    // ------------------------------------------------------------------ short rows, k < L (scalar)
+
+    private static double maxShort(double[] z, int zo, int k) {
+        double m = NEG_INF;
+        for (int j = 0; j < k; j++) {
+            double v = z[zo + j];
+            if (v > m) {
+                m = v;
+            }
+        }
+        return m;
+    }
+
+    static void softmaxShort(double[] z, int zo, double[] out, int oo, int k) {
+        double m = maxShort(z, zo, k);
+        if (nanRow(m)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double s = 0;
+        for (int j = 0; j < k; j++) {
+            double e = DoubleExp.exp(z[zo + j] - m);
+            out[oo + j] = e;
+            s += e;
+        }
+        double inv = (double) (1.0 / s);
+        for (int j = 0; j < k; j++) {
+            out[oo + j] *= inv;
+        }
+    }
+
+    static void logSoftmaxShort(double[] z, int zo, double[] out, int oo, int k) {
+        double m = maxShort(z, zo, k);
+        if (nanRow(m)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double s = 0;
+        for (int j = 0; j < k; j++) {
+            s += DoubleExp.exp(z[zo + j] - m);
+        }
+        double ls = (double) Math.log(s);
+        for (int j = 0; j < k; j++) {
+            out[oo + j] = (z[zo + j] - m) - ls;
+        }
+    }
+
+    static void backwardShort(double[] y, int yo, double[] g, int go, double[] out, int oo, int k) {
+        double dot = 0;
+        boolean bad = false;
+        for (int j = 0; j < k; j++) {
+            double yv = y[yo + j];
+            double gv = g[go + j];
+            bad |= !Double.isFinite(yv) || !Double.isFinite(gv);
+            dot = Math.fma((double) gv, (double) yv, dot);
+        }
+        if (bad) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double d = (double) dot;
+        for (int j = 0; j < k; j++) {
+            out[oo + j] = y[yo + j] * (g[go + j] - d);
+        }
+    }
+
+    static void logSoftmaxBackwardShort(double[] l, int lo0, double[] g, int go, double[] out, int oo, int k) {
+        double sum = 0;
+        boolean bad = false;
+        for (int j = 0; j < k; j++) {
+            double lv = l[lo0 + j];
+            double gv = g[go + j];
+            bad |= Double.isNaN(lv) || lv == POS_INF || !Double.isFinite(gv);
+            sum += gv;
+        }
+        if (bad) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double nsg = -(double) sum;
+        for (int j = 0; j < k; j++) {
+            out[oo + j] = Math.fma(DoubleExp.exp(l[lo0 + j]), nsg, g[go + j]);
+        }
+    }
+
+    static double crossEntropyShort(double[] z, int zo, int k, int label, double[] t, int to, double scale,
+                                    double[] grad, int go) {
+        double m = maxShort(z, zo, k);
+        if (nanRow(m)) {
+            fill(grad, go, k, NAN);
+            return Double.NaN;
+        }
+        double s = 0;
+        for (int j = 0; j < k; j++) {
+            double e = DoubleExp.exp(z[zo + j] - m);
+            grad[go + j] = e;
+            s += e;
+        }
+        double logS = Math.log(s);
+        double inv = (double) (1.0 / s);
+        if (t == null) {
+            for (int j = 0; j < k; j++) {
+                grad[go + j] = j == label ? (grad[go + j] * inv - ONE) * scale : grad[go + j] * inv * scale;
+            }
+            return logS - ((double) z[zo + label] - (double) m);
+        }
+        for (int j = 0; j < k; j++) {
+            grad[go + j] = (grad[go + j] * inv - t[to + j]) * scale;
+        }
+        return targetLoss(z, zo, t, to, k, m, logS);
+    }
+
+    // ------------------------------------------------------------------ columns (inner axis), inner >= L
+
+    /**
+     * Softmax ({@code log == false}) or log-softmax of the L slices whose element j sits at
+     * {@code p + j·inner + lane}, one slice per lane.
+     */
+    static void columns(double[] z, double[] out, int p, int k, int inner, boolean log, double[] scratch) {
+        DoubleVector m = DoubleVector.fromArray(S, z, p);
+        for (int j = 1; j < k; j++) {
+            m = max(m, DoubleVector.fromArray(S, z, p + j * inner));
+        }
+        VectorMask<Double> bad = m.eq(NEG_INF).or(m.eq(POS_INF));
+        DoubleVector hi = DoubleVector.zero(S);
+        DoubleVector lo = hi;
+        DoubleVector blk = hi;
+        int n = 0;
+        for (int j = 0, q = p; j < k; j++, q += inner) {
+            DoubleVector e = DoubleExp.exp(DoubleVector.fromArray(S, z, q).sub(m));
+            if (!log) {
+                e.intoArray(out, q);
+            }
+            blk = blk.add(e);
+            if (++n == 4) {
+                DoubleVector s = hi.add(blk);
+                DoubleVector bb = s.sub(hi);
+                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+                hi = s;
+                blk = DoubleVector.zero(S);
+                n = 0;
+            }
+        }
+        DoubleVector s = hi.add(blk);
+        DoubleVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        s = s.add(lo);
+        if (!log) {
+            DoubleVector inv = DoubleVector.broadcast(S, ONE).div(s).blend(NAN, bad);
+            for (int j = 0, q = p; j < k; j++, q += inner) {
+                DoubleVector.fromArray(S, out, q).mul(inv).intoArray(out, q);
+            }
+        } else {
+            s.intoArray(scratch, 0);
+            for (int lane = 0; lane < L; lane++) {
+                scratch[lane] = (double) Math.log(scratch[lane]);
+            }
+            DoubleVector ls = DoubleVector.fromArray(S, scratch, 0).blend(NAN, bad);
+            for (int j = 0, q = p; j < k; j++, q += inner) {
+                DoubleVector.fromArray(S, z, q).sub(m).sub(ls).intoArray(out, q);
+            }
+        }
+    }
+}

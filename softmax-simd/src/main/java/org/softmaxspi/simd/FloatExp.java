@@ -1,0 +1,113 @@
+package org.softmaxspi.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+
+/**
+ * {@code e^x} in float32, for vectors and, bit for bit the same, for scalars.
+ *
+ * <p>{@code x} is clamped to [-104, 89] (beyond them the result is 0 or +∞ anyway; NaN stays NaN);
+ * {@code n = round(x·log2 e)} by the 1.5·2^23 trick; {@code r = x - n·ln 2} with two FMAs
+ * (Cody–Waite, ln 2 split in two floats), |r| ≤ 0.347; {@code e^r = 1 + (r + r²·Q(r))} with Q the
+ * Taylor polynomial up to r^8/8! (truncation < 0.1 ulp); then the result is multiplied by
+ * {@code 2^n1} and {@code 2^n2}, n1 + n2 = n, both normal powers of two, so only the last product
+ * rounds, which gives correctly rounded gradual underflow and overflow to +∞. Worst case under
+ * 1 ulp. Only IEEE add/mul/fma, so compiled, interpreted and scalar code agree to the bit.
+ */
+final class FloatExp {
+
+    static final float LO = -104f;
+    static final float HI = 89f;
+    static final float LOG2E = 1.44269504088896341f;
+    static final float MAGIC = 12582912f; // 1.5 * 2^23
+    static final int MAGIC_BITS = Float.floatToRawIntBits(MAGIC);
+    static final float LN2_HI = (float) Math.log(2);
+    static final float LN2_LO = (float) (Math.log(2) - LN2_HI);
+    static final float C2 = 1f / 2;
+    static final float C3 = (float) (1.0 / 6);
+    static final float C4 = (float) (1.0 / 24);
+    static final float C5 = (float) (1.0 / 120);
+    static final float C6 = (float) (1.0 / 720);
+    static final float C7 = (float) (1.0 / 5040);
+    static final float C8 = (float) (1.0 / 40320);
+
+    private static FloatVector bc(FloatVector like, float c) {
+        return FloatVector.broadcast(like.species(), c);
+    }
+
+    private FloatExp() {
+    }
+
+    static FloatVector exp(FloatVector x) {
+        x = x.blend(LO, x.lt(LO));
+        x = x.blend(HI, x.lt(HI).not().and(x.eq(x)));
+        FloatVector t = x.fma(LOG2E, MAGIC);
+        FloatVector n = t.sub(MAGIC);
+        FloatVector r = n.fma(bc(x, -LN2_HI), x);
+        r = n.fma(bc(x, -LN2_LO), r);
+        FloatVector q = r.fma(C8, C7)
+                .fma(r, bc(x, C6))
+                .fma(r, bc(x, C5))
+                .fma(r, bc(x, C4))
+                .fma(r, bc(x, C3))
+                .fma(r, bc(x, C2));
+        FloatVector p = r.mul(r).fma(q, r).add(1f);
+        IntVector ni = t.reinterpretAsInts().sub(MAGIC_BITS);
+        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+        IntVector n2 = ni.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2);
+    }
+
+    /** Lower end of the fast path's domain: for x >= FAST_LO, n >= -125 and e^x is a normal float. */
+    static final float FAST_LO = -86f;
+    static final int FAST_BIAS = 127 - MAGIC_BITS;
+
+    /**
+     * {@code e^x} for x in [FAST_LO, 88] only (the caller checks): no clamps, one scaling by 2^n.
+     * In that range p·2^n1·2^n2 and p·2^n are both exact products, so the result has the same bits
+     * as {@link #exp(FloatVector)} and {@link #exp(float)}.
+     */
+    static FloatVector expFast(FloatVector x) {
+        FloatVector t = x.fma(LOG2E, MAGIC);
+        FloatVector n = t.sub(MAGIC);
+        FloatVector r = n.fma(bc(x, -LN2_HI), x);
+        r = n.fma(bc(x, -LN2_LO), r);
+        FloatVector q = r.fma(C8, C7)
+                .fma(r, bc(x, C6))
+                .fma(r, bc(x, C5))
+                .fma(r, bc(x, C4))
+                .fma(r, bc(x, C3))
+                .fma(r, bc(x, C2));
+        FloatVector p = r.mul(r).fma(q, r).add(1f);
+        FloatVector s = t.reinterpretAsInts().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s);
+    }
+
+    static float exp(float x) {
+        if (x < LO) {
+            x = LO;
+        } else if (x >= HI) {
+            x = HI;
+        }
+        float t = Math.fma(x, LOG2E, MAGIC);
+        float n = t - MAGIC;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float q = Math.fma(r, C8, C7);
+        q = Math.fma(q, r, C6);
+        q = Math.fma(q, r, C5);
+        q = Math.fma(q, r, C4);
+        q = Math.fma(q, r, C3);
+        q = Math.fma(q, r, C2);
+        float p = Math.fma(r * r, q, r) + 1f;
+        int ni = Float.floatToRawIntBits(t) - MAGIC_BITS;
+        int n1 = ni >> 1;
+        int n2 = ni - n1;
+        float s1 = Float.intBitsToFloat((n1 + 127) << 23);
+        float s2 = Float.intBitsToFloat((n2 + 127) << 23);
+        return p * s1 * s2;
+    }
+}

@@ -1,0 +1,700 @@
+package org.softmaxspi.simd;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The float32 work of {@link SimdKernel}, one row (slice) at a time.
+ *
+ * <p>Contiguous rows ({@code k >= L}, L the lanes of the preferred species) are processed in whole
+ * vectors; the tail is one more vector ending at the row's end, overlapping the previous one, with
+ * the overlapped lanes blended away where they would count twice. Rows shorter than L run the same
+ * arithmetic in scalar code. Columns (an axis that is not the last, {@code inner >= L}) are
+ * processed L slices at a time, one slice per lane, with vectors across the inner dimension.
+ *
+ * <p>Every row is always computed by the same code in the same order, whichever thread runs it and
+ * however the rows are split, so results are bit-for-bit reproducible.
+ */
+final class FloatRows {
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    /** Vectors per plain-summed block in {@link #expSumFast}. */
+    private static final int SUM_BLOCK = 4;
+    private static final float NEG_INF = Float.NEGATIVE_INFINITY;
+    private static final float POS_INF = Float.POSITIVE_INFINITY;
+    private static final float NAN = Float.NaN;
+    private static final float ZERO = 0;
+    private static final float ONE = 1;
+
+    private static final FloatVector IOTA;
+    private static final VectorShuffle<Float> SW1 = VectorShuffle.fromOp(S, i -> i ^ 1);
+    private static final VectorShuffle<Float> SW2 = VectorShuffle.fromOp(S, i -> i ^ (2 % L));
+    private static final VectorShuffle<Float> SW4 = VectorShuffle.fromOp(S, i -> i ^ (4 % L));
+    private static final VectorShuffle<Float> SW8 = VectorShuffle.fromOp(S, i -> i ^ (8 % L));
+    private static final VectorShuffle<Float> SW16 = VectorShuffle.fromOp(S, i -> i ^ (16 % L));
+
+    static {
+        float[] iota = new float[L];
+        for (int i = 0; i < L; i++) {
+            iota[i] = i;
+        }
+        IOTA = FloatVector.fromArray(S, iota, 0);
+        if (L > 32 || Integer.bitCount(L) != 1) {
+            throw new IllegalStateException("unsupported vector length " + L);
+        }
+    }
+
+    private FloatRows() {
+    }
+
+    /** Lanes {@code < L - tail}: those a tail vector ending at the row's end shares with the previous vector. */
+    private static VectorMask<Float> head(int tail) {
+        return IOTA.lt((float) (L - tail));
+    }
+
+    private static FloatVector max(FloatVector a, FloatVector b) {
+        return a.blend(b, a.lt(b));
+    }
+
+    // ------------------------------------------------------------------ lane folds
+
+    /** The maximum over lanes (a NaN lane may or may not win; callers only need "NaN row" to show). */
+    private static float foldMax(FloatVector a) {
+        if (L >= 32) {
+            a = max(a, a.rearrange(SW16));
+        }
+        if (L >= 16) {
+            a = max(a, a.rearrange(SW8));
+        }
+        if (L >= 8) {
+            a = max(a, a.rearrange(SW4));
+        }
+        if (L >= 4) {
+            a = max(a, a.rearrange(SW2));
+        }
+        a = max(a, a.rearrange(SW1));
+        return a.lane(0);
+    }
+
+    /** The compensated sum of all lanes of {@code hi + lo}, folded pairwise with TwoSum. */
+    private static double foldSum(FloatVector hi, FloatVector lo) {
+        if (L >= 32) {
+            return foldSumWide(hi, lo);
+        }
+        if (L >= 16) {
+            FloatVector b = hi.rearrange(SW8);
+            FloatVector s = hi.add(b);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW8)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 8) {
+            FloatVector b = hi.rearrange(SW4);
+            FloatVector s = hi.add(b);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW4)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 4) {
+            FloatVector b = hi.rearrange(SW2);
+            FloatVector s = hi.add(b);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW2)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        FloatVector b = hi.rearrange(SW1);
+        FloatVector s = hi.add(b);
+        FloatVector bb = s.sub(hi);
+        lo = lo.add(lo.rearrange(SW1)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+        return (double) s.lane(0) + (double) lo.lane(0);
+    }
+
+
+    /** {@link #foldSum} for 32 or more lanes (kept out of foldSum so that foldSum stays small enough for C2 to inline). */
+    private static double foldSumWide(FloatVector hi, FloatVector lo) {
+        if (L >= 32) {
+            FloatVector b = hi.rearrange(SW16);
+            FloatVector s = hi.add(b);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW16)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 16) {
+            FloatVector b = hi.rearrange(SW8);
+            FloatVector s = hi.add(b);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW8)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 8) {
+            FloatVector b = hi.rearrange(SW4);
+            FloatVector s = hi.add(b);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW4)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        if (L >= 4) {
+            FloatVector b = hi.rearrange(SW2);
+            FloatVector s = hi.add(b);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(lo.rearrange(SW2)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+            hi = s;
+        }
+        FloatVector b = hi.rearrange(SW1);
+        FloatVector s = hi.add(b);
+        FloatVector bb = s.sub(hi);
+        lo = lo.add(lo.rearrange(SW1)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
+        return (double) s.lane(0) + (double) lo.lane(0);
+    }
+
+    // ------------------------------------------------------------------ contiguous rows, k >= L
+
+    /** max of z[zo .. zo+k), k >= L; NaN entries are skipped unless one is in the first vector. */
+    static float max(float[] z, int zo, int k) {
+        FloatVector a = FloatVector.fromArray(S, z, zo);
+        FloatVector b = a;
+        int i = L;
+        for (; i <= k - 2 * L; i += 2 * L) {
+            a = max(a, FloatVector.fromArray(S, z, zo + i));
+            b = max(b, FloatVector.fromArray(S, z, zo + i + L));
+        }
+        if (i <= k - L) {
+            a = max(a, FloatVector.fromArray(S, z, zo + i));
+            i += L;
+        }
+        if (i < k) {
+            b = max(b, FloatVector.fromArray(S, z, zo + k - L));
+        }
+        return foldMax(max(a, b));
+    }
+
+    /**
+     * max and min of z[zo .. zo+k), k >= L, into mm[0] and mm[1]. NaN handling of the max as in
+     * {@link #max(float[], int, int)}; the min only decides whether the fast exp applies.
+     */
+    static void maxMin(float[] z, int zo, int k, float[] mm) {
+        FloatVector a = FloatVector.fromArray(S, z, zo);
+        FloatVector b = a;
+        int i = L;
+        for (; i <= k - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, z, zo + i);
+            a = max(a, v);
+            b = b.blend(v, v.lt(b));
+        }
+        if (i < k) {
+            FloatVector v = FloatVector.fromArray(S, z, zo + k - L);
+            a = max(a, v);
+            b = b.blend(v, v.lt(b));
+        }
+        mm[0] = foldMax(a);
+        mm[1] = -foldMax(b.neg());
+    }
+
+    /**
+     * {@link #expSum} for rows whose every z - m is >= FloatExp.FAST_LO (and <= 0): the one-scaling
+     * exp, same bits as the general one.
+     */
+    static double expSumFast(float[] z, int zo, float[] out, int oo, int k, float m) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector hi = FloatVector.zero(S);
+        FloatVector lo = hi;
+        // Blocks of up to SUM_BLOCK vectors are summed per lane in plain float (at most
+        // SUM_BLOCK - 1 roundings per lane and block); each block sum is added by TwoSum into (hi, lo).
+        int i = 0;
+        while (i <= k - L) {
+            int last = Math.min(k - L, i + (SUM_BLOCK - 1) * L);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i <= last; i += L) {
+                FloatVector e = FloatExp.expFast(FloatVector.fromArray(S, z, zo + i).sub(vm));
+                e.intoArray(out, oo + i);
+                acc = acc.add(e);
+            }
+            FloatVector s = hi.add(acc);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(acc.sub(bb)));
+            hi = s;
+        }
+        double sum = foldSum(hi, lo);
+        return i < k ? sum + expTail(z, zo, out, oo, i, k, m) : sum;
+    }
+
+    /**
+     * S = Σ e^(z - m) over z[zo .. zo+k), k >= L; also stores every e^(z - m) at out[oo ..].
+     */
+    static double expSum(float[] z, int zo, float[] out, int oo, int k, float m) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector hi = FloatVector.zero(S);
+        FloatVector lo = hi;
+        // One vector exp in the method and no branch or mask in the loop: C2 (JDK 17) compiles
+        // those 1.5-5x slower (measured). Every vector is added by TwoSum into (hi, lo).
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector e = FloatExp.exp(FloatVector.fromArray(S, z, zo + i).sub(vm));
+            e.intoArray(out, oo + i);
+            FloatVector s = hi.add(e);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(e.sub(bb)));
+            hi = s;
+        }
+        double sum = foldSum(hi, lo);
+        return i < k ? sum + expTail(z, zo, out, oo, i, k, m) : sum;
+    }
+
+    /** Σ e^(z - m) over [i, k), fewer than L terms, stored too; scalar exp (the same bits as a vector lane). */
+    private static double expTail(float[] z, int zo, float[] out, int oo, int i, int k, float m) {
+        double tail = 0;
+        for (; i < k; i++) {
+            float e = FloatExp.exp(z[zo + i] - m);
+            out[oo + i] = e;
+            tail += e;
+        }
+        return tail;
+    }
+
+    /** out[oo .. oo+k) *= c, k >= L. */
+    static void scale(float[] out, int oo, int k, float c) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector.fromArray(S, out, oo + i).mul(c).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            FloatVector v = FloatVector.fromArray(S, out, oo + k - L);
+            v.mul(c).blend(v, head(k - i)).intoArray(out, oo + k - L);
+        }
+    }
+
+    static void fill(float[] out, int oo, int k, float v) {
+        java.util.Arrays.fill(out, oo, oo + k, v);
+    }
+
+    private static boolean nanRow(float m) {
+        return !(m > NEG_INF && m < POS_INF);
+    }
+
+    /** Softmax of one contiguous row. */
+    static void softmax(float[] z, int zo, float[] out, int oo, int k) {
+        if (k < L) {
+            softmaxShort(z, zo, out, oo, k);
+            return;
+        }
+        float[] mm = new float[2];
+        maxMin(z, zo, k, mm);
+        float m = mm[0];
+        if (nanRow(m)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double s = mm[1] - m >= FloatExp.FAST_LO
+                ? expSumFast(z, zo, out, oo, k, m)
+                : expSum(z, zo, out, oo, k, m);
+        scale(out, oo, k, (float) (1.0 / s));
+    }
+
+    /** Log-softmax of one contiguous row: (z - m) - log S. */
+    static void logSoftmax(float[] z, int zo, float[] out, int oo, int k) {
+        if (k < L) {
+            logSoftmaxShort(z, zo, out, oo, k);
+            return;
+        }
+        float[] mm = new float[2];
+        maxMin(z, zo, k, mm);
+        float m = mm[0];
+        if (nanRow(m)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        float ls = (float) Math.log(mm[1] - m >= FloatExp.FAST_LO
+                ? expSumFast(z, zo, out, oo, k, m)
+                : expSum(z, zo, out, oo, k, m));
+        FloatVector vm = FloatVector.broadcast(S, m);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector.fromArray(S, z, zo + i).sub(vm).sub(ls).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            FloatVector.fromArray(S, z, zo + k - L).sub(vm).sub(ls).intoArray(out, oo + k - L);
+        }
+    }
+
+    /** The K×K Jacobian of one contiguous row of logits into out[jo .. jo + k²). */
+    static void jacobian(float[] z, int zo, int k, float[] out, int jo) {
+        softmax(z, zo, out, jo, k); // y in the block's first row, overwritten last
+        for (int i = k - 1; i >= 0; i--) {
+            float yi = out[jo + i];
+            float ni = -yi;
+            int ro = jo + i * k;
+            int j = 0;
+            for (; j <= k - L; j += L) {
+                FloatVector.fromArray(S, out, jo + j).mul(ni).intoArray(out, ro + j);
+            }
+            for (; j < k; j++) {
+                out[ro + j] = out[jo + j] * ni;
+            }
+            out[ro + i] = yi * (ONE - yi);
+        }
+    }
+
+    /** out = y (g - Σ g y) for one contiguous row; NaN row if y or g holds a non-finite entry. */
+    static void backward(float[] y, int yo, float[] g, int go, float[] out, int oo, int k) {
+        if (k < L) {
+            backwardShort(y, yo, g, go, out, oo, k);
+            return;
+        }
+        FloatVector hi = FloatVector.zero(S);
+        FloatVector lo = hi;
+        FloatVector bad = hi;
+        int i = 0;
+        for (; i <= k - 4 * L; i += 4 * L) {
+            FloatVector y0 = FloatVector.fromArray(S, y, yo + i);
+            FloatVector y1 = FloatVector.fromArray(S, y, yo + i + L);
+            FloatVector y2 = FloatVector.fromArray(S, y, yo + i + 2 * L);
+            FloatVector y3 = FloatVector.fromArray(S, y, yo + i + 3 * L);
+            FloatVector g0 = FloatVector.fromArray(S, g, go + i);
+            FloatVector g1 = FloatVector.fromArray(S, g, go + i + L);
+            FloatVector g2 = FloatVector.fromArray(S, g, go + i + 2 * L);
+            FloatVector g3 = FloatVector.fromArray(S, g, go + i + 3 * L);
+            bad = bad.add(y0.sub(y0)).add(y1.sub(y1)).add(y2.sub(y2)).add(y3.sub(y3))
+                    .add(g0.sub(g0)).add(g1.sub(g1)).add(g2.sub(g2)).add(g3.sub(g3));
+            FloatVector blk = g0.fma(y0, g1.mul(y1)).add(g2.fma(y2, g3.mul(y3)));
+            FloatVector s = hi.add(blk);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+            hi = s;
+        }
+        FloatVector blk = FloatVector.zero(S);
+        for (; i <= k - L; i += L) {
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            bad = bad.add(yv.sub(yv)).add(gv.sub(gv));
+            blk = gv.fma(yv, blk);
+        }
+        if (i < k) {
+            FloatVector yv = FloatVector.fromArray(S, y, yo + k - L);
+            FloatVector gv = FloatVector.fromArray(S, g, go + k - L);
+            bad = bad.add(yv.sub(yv)).add(gv.sub(gv));
+            blk = blk.add(gv.mul(yv).blend(ZERO, head(k - i)));
+        }
+        FloatVector s = hi.add(blk);
+        FloatVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        if (foldSum(bad, FloatVector.zero(S)) != 0) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        float d = (float) foldSum(s, lo);
+        for (i = 0; i <= k - L; i += L) {
+            FloatVector yv = FloatVector.fromArray(S, y, yo + i);
+            yv.mul(FloatVector.fromArray(S, g, go + i).sub(d)).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            FloatVector yv = FloatVector.fromArray(S, y, yo + k - L);
+            yv.mul(FloatVector.fromArray(S, g, go + k - L).sub(d)).intoArray(out, oo + k - L);
+        }
+    }
+
+    /** out = g - e^l Σ g for one contiguous row; NaN row if l has NaN or +∞, or g a non-finite entry. */
+    static void logSoftmaxBackward(float[] l, int lo0, float[] g, int go, float[] out, int oo, int k) {
+        if (k < L) {
+            logSoftmaxBackwardShort(l, lo0, g, go, out, oo, k);
+            return;
+        }
+        FloatVector hi = FloatVector.zero(S);
+        FloatVector lo = hi;
+        FloatVector bad = hi;
+        FloatVector blk = hi;
+        int i = 0;
+        int n = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector lv = FloatVector.fromArray(S, l, lo0 + i);
+            FloatVector gv = FloatVector.fromArray(S, g, go + i);
+            FloatVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
+            bad = bad.add(lf.sub(lf)).add(gv.sub(gv));
+            blk = blk.add(gv);
+            if (++n == 4) {
+                FloatVector s = hi.add(blk);
+                FloatVector bb = s.sub(hi);
+                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+                hi = s;
+                blk = FloatVector.zero(S);
+                n = 0;
+            }
+        }
+        if (i < k) {
+            FloatVector lv = FloatVector.fromArray(S, l, lo0 + k - L);
+            FloatVector gv = FloatVector.fromArray(S, g, go + k - L);
+            FloatVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
+            bad = bad.add(lf.sub(lf)).add(gv.sub(gv));
+            blk = blk.add(gv.blend(ZERO, head(k - i)));
+        }
+        FloatVector s = hi.add(blk);
+        FloatVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        if (foldSum(bad, FloatVector.zero(S)) != 0) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        float sg = (float) foldSum(s, lo);
+        lsbWrite(l, lo0, g, go, out, oo, k, FloatVector.broadcast(S, -sg));
+    }
+
+    /** out = e^l·nsg + g; the overlapping last vector rewrites identical values. */
+    private static void lsbWrite(float[] l, int lo0, float[] g, int go, float[] out, int oo, int k, FloatVector nsg) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatExp.exp(FloatVector.fromArray(S, l, lo0 + i)).fma(nsg, FloatVector.fromArray(S, g, go + i))
+                    .intoArray(out, oo + i);
+        }
+        float ns = nsg.lane(0);
+        for (; i < k; i++) {
+            out[oo + i] = Math.fma(FloatExp.exp(l[lo0 + i]), ns, g[go + i]);
+        }
+    }
+
+    /**
+     * Cross-entropy of one contiguous row: the row's loss (in double, before rounding), and the
+     * gradient (y - t)·scale into grad[go ..]. Exactly one of {@code t} (probability targets at
+     * t[to ..]) and {@code label >= 0} is given.
+     */
+    static double crossEntropy(float[] z, int zo, int k, int label, float[] t, int to, float scale,
+                               float[] grad, int go) {
+        if (k < L) {
+            return crossEntropyShort(z, zo, k, label, t, to, scale, grad, go);
+        }
+        float[] mm = new float[2];
+        maxMin(z, zo, k, mm);
+        float m = mm[0];
+        if (nanRow(m)) {
+            fill(grad, go, k, NAN);
+            return Double.NaN;
+        }
+        double s = mm[1] - m >= FloatExp.FAST_LO
+                ? expSumFast(z, zo, grad, go, k, m)
+                : expSum(z, zo, grad, go, k, m);
+        double logS = Math.log(s);
+        float inv = (float) (1.0 / s);
+        if (t == null) {
+            float el = grad[go + label];
+            scaleGrad(grad, go, k, inv, scale);
+            grad[go + label] = (el * inv - ONE) * scale;
+            return logS - ((double) z[zo + label] - (double) m);
+        }
+        double loss = targetLoss(z, zo, t, to, k, m, logS);
+        // gradient (e·inv - t)·scale, in place over the stored e
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector.fromArray(S, grad, go + i).mul(inv).sub(FloatVector.fromArray(S, t, to + i)).mul(scale)
+                    .intoArray(grad, go + i);
+        }
+        if (i < k) {
+            FloatVector v = FloatVector.fromArray(S, grad, go + k - L);
+            v.mul(inv).sub(FloatVector.fromArray(S, t, to + k - L)).mul(scale).blend(v, head(k - i))
+                    .intoArray(grad, go + k - L);
+        }
+        return loss;
+    }
+
+    /**
+     * Σ over t > 0 of t·(log S - (z - m)), in double, compensated; +∞ when such a z is -∞. A
+     * difference z - m that overflows is replaced by t·m - t·z, which does not.
+     */
+    static double targetLoss(float[] z, int zo, float[] t, int to, int k, float m, double logS) {
+        double s = 0;
+        double c = 0;
+        for (int j = 0; j < k; j++) {
+            double tv = t[to + j];
+            if (tv != 0) {
+                double zv = z[zo + j];
+                double d = zv - (double) m;
+                double term;
+                if (d == Double.NEGATIVE_INFINITY && zv != Double.NEGATIVE_INFINITY) {
+                    term = tv * logS + (tv * m - tv * zv);
+                } else {
+                    term = tv * (logS - d);
+                }
+                double u = s + term;
+                c += Math.abs(s) >= Math.abs(term) ? (s - u) + term : (term - u) + s;
+                s = u;
+            }
+        }
+        return Double.isFinite(s) ? s + c : s;
+    }
+
+    private static void scaleGrad(float[] grad, int go, int k, float inv, float scale) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector.fromArray(S, grad, go + i).mul(inv).mul(scale).intoArray(grad, go + i);
+        }
+        if (i < k) {
+            FloatVector v = FloatVector.fromArray(S, grad, go + k - L);
+            v.mul(inv).mul(scale).blend(v, head(k - i)).intoArray(grad, go + k - L);
+        }
+    }
+
+    // ------------------------------------------------------------------ short rows, k < L (scalar)
+
+    private static float maxShort(float[] z, int zo, int k) {
+        float m = NEG_INF;
+        for (int j = 0; j < k; j++) {
+            float v = z[zo + j];
+            if (v > m) {
+                m = v;
+            }
+        }
+        return m;
+    }
+
+    static void softmaxShort(float[] z, int zo, float[] out, int oo, int k) {
+        float m = maxShort(z, zo, k);
+        if (nanRow(m)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double s = 0;
+        for (int j = 0; j < k; j++) {
+            float e = FloatExp.exp(z[zo + j] - m);
+            out[oo + j] = e;
+            s += e;
+        }
+        float inv = (float) (1.0 / s);
+        for (int j = 0; j < k; j++) {
+            out[oo + j] *= inv;
+        }
+    }
+
+    static void logSoftmaxShort(float[] z, int zo, float[] out, int oo, int k) {
+        float m = maxShort(z, zo, k);
+        if (nanRow(m)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        double s = 0;
+        for (int j = 0; j < k; j++) {
+            s += FloatExp.exp(z[zo + j] - m);
+        }
+        float ls = (float) Math.log(s);
+        for (int j = 0; j < k; j++) {
+            out[oo + j] = (z[zo + j] - m) - ls;
+        }
+    }
+
+    static void backwardShort(float[] y, int yo, float[] g, int go, float[] out, int oo, int k) {
+        double dot = 0;
+        boolean bad = false;
+        for (int j = 0; j < k; j++) {
+            float yv = y[yo + j];
+            float gv = g[go + j];
+            bad |= !Float.isFinite(yv) || !Float.isFinite(gv);
+            dot = Math.fma((double) gv, (double) yv, dot);
+        }
+        if (bad) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        float d = (float) dot;
+        for (int j = 0; j < k; j++) {
+            out[oo + j] = y[yo + j] * (g[go + j] - d);
+        }
+    }
+
+    static void logSoftmaxBackwardShort(float[] l, int lo0, float[] g, int go, float[] out, int oo, int k) {
+        double sum = 0;
+        boolean bad = false;
+        for (int j = 0; j < k; j++) {
+            float lv = l[lo0 + j];
+            float gv = g[go + j];
+            bad |= Float.isNaN(lv) || lv == POS_INF || !Float.isFinite(gv);
+            sum += gv;
+        }
+        if (bad) {
+            fill(out, oo, k, NAN);
+            return;
+        }
+        float nsg = -(float) sum;
+        for (int j = 0; j < k; j++) {
+            out[oo + j] = Math.fma(FloatExp.exp(l[lo0 + j]), nsg, g[go + j]);
+        }
+    }
+
+    static double crossEntropyShort(float[] z, int zo, int k, int label, float[] t, int to, float scale,
+                                    float[] grad, int go) {
+        float m = maxShort(z, zo, k);
+        if (nanRow(m)) {
+            fill(grad, go, k, NAN);
+            return Double.NaN;
+        }
+        double s = 0;
+        for (int j = 0; j < k; j++) {
+            float e = FloatExp.exp(z[zo + j] - m);
+            grad[go + j] = e;
+            s += e;
+        }
+        double logS = Math.log(s);
+        float inv = (float) (1.0 / s);
+        if (t == null) {
+            for (int j = 0; j < k; j++) {
+                grad[go + j] = j == label ? (grad[go + j] * inv - ONE) * scale : grad[go + j] * inv * scale;
+            }
+            return logS - ((double) z[zo + label] - (double) m);
+        }
+        for (int j = 0; j < k; j++) {
+            grad[go + j] = (grad[go + j] * inv - t[to + j]) * scale;
+        }
+        return targetLoss(z, zo, t, to, k, m, logS);
+    }
+
+    // ------------------------------------------------------------------ columns (inner axis), inner >= L
+
+    /**
+     * Softmax ({@code log == false}) or log-softmax of the L slices whose element j sits at
+     * {@code p + j·inner + lane}, one slice per lane.
+     */
+    static void columns(float[] z, float[] out, int p, int k, int inner, boolean log, float[] scratch) {
+        FloatVector m = FloatVector.fromArray(S, z, p);
+        for (int j = 1; j < k; j++) {
+            m = max(m, FloatVector.fromArray(S, z, p + j * inner));
+        }
+        VectorMask<Float> bad = m.eq(NEG_INF).or(m.eq(POS_INF));
+        FloatVector hi = FloatVector.zero(S);
+        FloatVector lo = hi;
+        FloatVector blk = hi;
+        int n = 0;
+        for (int j = 0, q = p; j < k; j++, q += inner) {
+            FloatVector e = FloatExp.exp(FloatVector.fromArray(S, z, q).sub(m));
+            if (!log) {
+                e.intoArray(out, q);
+            }
+            blk = blk.add(e);
+            if (++n == 4) {
+                FloatVector s = hi.add(blk);
+                FloatVector bb = s.sub(hi);
+                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+                hi = s;
+                blk = FloatVector.zero(S);
+                n = 0;
+            }
+        }
+        FloatVector s = hi.add(blk);
+        FloatVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        s = s.add(lo);
+        if (!log) {
+            FloatVector inv = FloatVector.broadcast(S, ONE).div(s).blend(NAN, bad);
+            for (int j = 0, q = p; j < k; j++, q += inner) {
+                FloatVector.fromArray(S, out, q).mul(inv).intoArray(out, q);
+            }
+        } else {
+            s.intoArray(scratch, 0);
+            for (int lane = 0; lane < L; lane++) {
+                scratch[lane] = (float) Math.log(scratch[lane]);
+            }
+            FloatVector ls = FloatVector.fromArray(S, scratch, 0).blend(NAN, bad);
+            for (int j = 0, q = p; j < k; j++, q += inner) {
+                FloatVector.fromArray(S, z, q).sub(m).sub(ls).intoArray(out, q);
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package org.softmaxspi.simd;
+
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.SoftmaxKernel;
+
+/**
+ * The {@code simd} provider's kernel: dispatches each call to {@link FloatOps} or {@link DoubleOps}.
+ * Stateless apart from the thread pool, so safe for concurrent calls. Loaded only after the Vector
+ * API module was found (see {@link SimdProvider}).
+ */
+final class SimdKernel implements SoftmaxKernel {
+
+    private final FloatOps f;
+    private final DoubleOps d;
+    final Parallel parallel;
+
+    SimdKernel(SimdConfig config) {
+        this.parallel = new Parallel(config.threads, config.threshold);
+        this.f = new FloatOps(parallel);
+        this.d = new DoubleOps(parallel);
+    }
+
+    /** The vector shape in use, e.g. "512-bit vectors (16 float, 8 double lanes)". */
+    static String vectors() {
+        return VectorProbe.describe();
+    }
+
+    @Override
+    public void softmax(float[] logits, Layout layout, float[] out) {
+        f.softmax(logits, layout, out, false);
+    }
+
+    @Override
+    public void softmax(double[] logits, Layout layout, double[] out) {
+        d.softmax(logits, layout, out, false);
+    }
+
+    @Override
+    public void logSoftmax(float[] logits, Layout layout, float[] out) {
+        f.softmax(logits, layout, out, true);
+    }
+
+    @Override
+    public void logSoftmax(double[] logits, Layout layout, double[] out) {
+        d.softmax(logits, layout, out, true);
+    }
+
+    @Override
+    public void jacobian(float[] logits, Layout layout, float[] out) {
+        f.jacobian(logits, layout, out);
+    }
+
+    @Override
+    public void jacobian(double[] logits, Layout layout, double[] out) {
+        d.jacobian(logits, layout, out);
+    }
+
+    @Override
+    public void backward(float[] y, float[] upstream, Layout layout, float[] out) {
+        f.backward(y, upstream, layout, out, false);
+    }
+
+    @Override
+    public void backward(double[] y, double[] upstream, Layout layout, double[] out) {
+        d.backward(y, upstream, layout, out, false);
+    }
+
+    @Override
+    public void logSoftmaxBackward(float[] logSoftmax, float[] upstream, Layout layout, float[] out) {
+        f.backward(logSoftmax, upstream, layout, out, true);
+    }
+
+    @Override
+    public void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, double[] out) {
+        d.backward(logSoftmax, upstream, layout, out, true);
+    }
+
+    @Override
+    public void crossEntropy(float[] logits, Layout layout, int[] labels, Reduction reduction, float[] lossOut,
+                             float[] gradientOut) {
+        f.crossEntropy(logits, layout, labels, null, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(double[] logits, Layout layout, int[] labels, Reduction reduction, double[] lossOut,
+                             double[] gradientOut) {
+        d.crossEntropy(logits, layout, labels, null, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(float[] logits, Layout layout, float[] target, Reduction reduction, float[] lossOut,
+                             float[] gradientOut) {
+        f.crossEntropy(logits, layout, null, target, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(double[] logits, Layout layout, double[] target, Reduction reduction, double[] lossOut,
+                             double[] gradientOut) {
+        d.crossEntropy(logits, layout, null, target, reduction, lossOut, gradientOut);
+    }
+}

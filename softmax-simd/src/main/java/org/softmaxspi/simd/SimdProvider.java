@@ -1,0 +1,97 @@
+package org.softmaxspi.simd;
+
+import java.util.Optional;
+import org.softmaxspi.api.Availability;
+import org.softmaxspi.api.BackendInfo;
+import org.softmaxspi.api.SoftmaxKernel;
+import org.softmaxspi.api.SoftmaxProvider;
+
+/**
+ * The provider {@code "simd"}: pure Java on the Vector API ({@code jdk.incubator.vector}), every
+ * operation and dtype, several threads for large inputs. Priority 30, so it is the default whenever
+ * the JVM was started with {@code --add-modules jdk.incubator.vector}; without that flag it reports
+ * itself unavailable with that advice, and nothing else is affected.
+ *
+ * <p>This class refers to no {@code jdk.incubator.vector} type: the kernel classes that do are
+ * loaded only by {@link #createKernel()}, after {@link #availability()} found the module.
+ *
+ * <h2>Threads</h2>
+ * {@code -Dsoftmax.simd.threads=N} (default: the available processors) caps the threads one call
+ * uses; the calling thread always works too. Inputs below
+ * {@code -Dsoftmax.simd.parallelThreshold} elements of work (default 131072) stay on the calling
+ * thread. Work is split between threads by whole rows (or whole column blocks for an inner axis),
+ * so the result is bit-for-bit the same whatever the number of threads.
+ *
+ * <h2>Accuracy</h2>
+ * {@code exp} is the kernel's own: Cody–Waite reduction with FMA, a Taylor polynomial (degree 8
+ * in float32, 13 in float64) and an exact two-step power-of-two scaling, so gradual underflow is
+ * rounded once; its error is below 1 ulp (float32 ~0.8, float64 ~0.6 in the worst case analysis).
+ * It is built from IEEE additions, multiplications and FMAs only, so a lane computes the same bits
+ * in compiled code, in the interpreter and in the scalar tail code; {@code VectorOperators.EXP}
+ * (SVML on x86, documented only as within 1 ulp in some implementations, and different from
+ * {@link Math#exp} which the Vector API's Java fallback uses) is not used for that reason. Sums
+ * over a row are taken in vector lanes in blocks of four vectors, each block added with an exact
+ * TwoSum into a compensated (hi, lo) pair per lane, and the lanes are folded pairwise, also
+ * compensated: the sum's error is about one rounding however long the row (about
+ * ⌈log2 K⌉ roundings in a non-last-axis column). Softmax is {@code exp(z - m) · (1/S)}: about
+ * 2–3 ulps plus what rounding {@code z - m} costs; log-softmax is {@code (z - m) - log S} with
+ * {@code log S} from {@link Math#log} in double, never {@code log(softmax)}.
+ */
+public final class SimdProvider implements SoftmaxProvider {
+
+    /** The provider's name: {@value}. */
+    public static final String NAME = "simd";
+
+    /** The module the kernel needs. */
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+
+    /** The reason given when the Vector API module is not in the boot layer. */
+    static final String NO_MODULE_REASON = "the Vector API module " + VECTOR_MODULE
+            + " is not loaded: start the JVM with --add-modules " + VECTOR_MODULE;
+
+    private final SimdConfig config = SimdConfig.fromSystemProperties();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public int priority() {
+        return 30;
+    }
+
+    @Override
+    public Availability availability() {
+        Optional<Module> module = ModuleLayer.boot().findModule(VECTOR_MODULE);
+        if (module.isEmpty()) {
+            return Availability.unavailable(NO_MODULE_REASON);
+        }
+        try {
+            // Loads the Vector API and checks that a vector species of at least 2 float lanes exists.
+            int lanes = Class.forName("org.softmaxspi.simd.VectorProbe", true, SimdProvider.class.getClassLoader())
+                    .getDeclaredField("FLOAT_LANES").getInt(null);
+            if (lanes < 2) {
+                return Availability.unavailable("the Vector API has no SIMD float vectors on this CPU (" + lanes
+                        + " lane)");
+            }
+            return Availability.ok();
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return Availability.unavailable("the Vector API (" + VECTOR_MODULE + ") failed to load", e);
+        }
+    }
+
+    @Override
+    public BackendInfo backend() {
+        return new BackendInfo("Java Vector API (" + VECTOR_MODULE + ")", System.getProperty("java.version", "unknown"),
+                config + "; own polynomial exp, compensated blocked sums; preferred vector species");
+    }
+
+    @Override
+    public SoftmaxKernel createKernel() {
+        if (ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty()) {
+            throw new IllegalStateException(NO_MODULE_REASON);
+        }
+        return new SimdKernel(config);
+    }
+}

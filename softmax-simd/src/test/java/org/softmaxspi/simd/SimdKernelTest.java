@@ -1,0 +1,383 @@
+package org.softmaxspi.simd;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.Softmax;
+import org.softmaxspi.api.SoftmaxKernel;
+import org.softmaxspi.api.SoftmaxProviders;
+
+/** The kernel's pieces: exp, tails at K = L ± 1, inner axes, and thread splitting. */
+class SimdKernelTest {
+
+    private static final Softmax REFERENCE = SoftmaxProviders.get("reference");
+    private static final int LF = FloatRows.L;
+    private static final int LD = DoubleRows.L;
+
+    static Stream<Integer> lengths() {
+        return Stream.of(1, 2, 3, LF - 1, LF, LF + 1, 2 * LF - 1, 2 * LF + 1, 4 * LF - 1, 4 * LF, 4 * LF + 1,
+                5 * LF + 3, LD - 1, LD + 1, 4 * LD + 1, 1000, 4099).distinct();
+    }
+
+    private static float[] randomFloats(SplittableRandom r, int n, double sigma) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (r.nextGaussian() * sigma);
+        }
+        return a;
+    }
+
+    private static double[] randomDoubles(SplittableRandom r, int n, double sigma) {
+        double[] a = new double[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = r.nextGaussian() * sigma;
+        }
+        return a;
+    }
+
+    private static double ulpsF(float got, float want) {
+        if (Float.isNaN(want)) {
+            return Float.isNaN(got) ? 0 : Double.POSITIVE_INFINITY;
+        }
+        if (got == want) {
+            return 0;
+        }
+        return Math.abs((double) got - want) / Math.ulp(Math.max(Math.abs(want), Float.MIN_NORMAL));
+    }
+
+    private static double ulpsD(double got, double want) {
+        if (Double.isNaN(want)) {
+            return Double.isNaN(got) ? 0 : Double.POSITIVE_INFINITY;
+        }
+        if (got == want) {
+            return 0;
+        }
+        return Math.abs(got - want) / Math.ulp(Math.max(Math.abs(want), Double.MIN_NORMAL));
+    }
+
+    /** The suite's softmax bound: 4 + 2⌈log2 K⌉ + |z - m| (κ), 0 for non-finite z. */
+    private static double bound(double z, double[] rowMax, int i, int k) {
+        double m = rowMax[i / k];
+        double kappa = Double.isFinite(z) && Double.isFinite(m) ? Math.abs(z - m) : 0;
+        return 4 + 2 * (32 - Integer.numberOfLeadingZeros(Math.max(k, 2) - 1)) + kappa;
+    }
+
+    private static double[] rowMax(double[] z, int k) {
+        double[] m = new double[z.length / k];
+        java.util.Arrays.fill(m, Double.NEGATIVE_INFINITY);
+        for (int i = 0; i < z.length; i++) {
+            if (z[i] > m[i / k]) {
+                m[i / k] = z[i];
+            }
+        }
+        return m;
+    }
+
+    private static double[] widen(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    private static SoftmaxKernel kernel(int threads, long threshold) {
+        return new SimdKernel(SimdConfig.of(threads, threshold));
+    }
+
+    @Test
+    void floatExpIsWithinOneUlpAndScalarEqualsVector() {
+        SplittableRandom r = new SplittableRandom(1);
+        int n = FloatRows.L * 4096;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (r.nextDouble() * 200 - 110);
+        }
+        x[0] = Float.NEGATIVE_INFINITY;
+        x[1] = Float.NaN;
+        x[2] = Float.POSITIVE_INFINITY;
+        x[3] = 88.72283f;
+        x[4] = 88.72284f;
+        x[5] = -103.97208f;
+        x[6] = 0;
+        x[7] = -0f;
+        float[] v = new float[n];
+        for (int i = 0; i < n; i += FloatRows.L) {
+            FloatExp.exp(jdk.incubator.vector.FloatVector.fromArray(FloatRows.S, x, i)).intoArray(v, i);
+        }
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            float s = FloatExp.exp(x[i]);
+            assertEquals(Float.floatToIntBits(s), Float.floatToIntBits(v[i]), "x = " + x[i]);
+            double exact = Math.exp(x[i]);
+            float want = (float) exact;
+            if (Float.isNaN(want) || Float.isInfinite(want) || want == 0) {
+                assertEquals(want, s, 0.0, "x = " + x[i]);
+                continue;
+            }
+            double err = Math.abs(s - exact) / Math.ulp(want);
+            worst = Math.max(worst, err);
+        }
+        assertTrue(worst < 1.0, "worst float exp error " + worst + " ulp");
+    }
+
+    /** The one-scaling fast exp (used for rows with every z - m >= FAST_LO) gives the general exp's bits. */
+    @Test
+    void fastExpEqualsGeneralExpOnItsDomain() {
+        SplittableRandom r = new SplittableRandom(3);
+        int nf = FloatRows.L * 4096;
+        float[] xf = new float[nf];
+        for (int i = 0; i < nf; i++) {
+            xf[i] = (float) (FloatExp.FAST_LO * r.nextDouble() * (i % 3 == 0 ? 1e-6 : 1));
+        }
+        xf[0] = FloatExp.FAST_LO;
+        xf[1] = 0;
+        xf[2] = -0f;
+        xf[3] = Float.NaN;
+        float[] vf = new float[nf];
+        for (int i = 0; i < nf; i += FloatRows.L) {
+            FloatExp.expFast(jdk.incubator.vector.FloatVector.fromArray(FloatRows.S, xf, i)).intoArray(vf, i);
+        }
+        for (int i = 0; i < nf; i++) {
+            assertEquals(Float.floatToIntBits(FloatExp.exp(xf[i])), Float.floatToIntBits(vf[i]), "x = " + xf[i]);
+        }
+        int nd = DoubleRows.L * 4096;
+        double[] xd = new double[nd];
+        for (int i = 0; i < nd; i++) {
+            xd[i] = DoubleExp.FAST_LO * r.nextDouble() * (i % 3 == 0 ? 1e-9 : 1);
+        }
+        xd[0] = DoubleExp.FAST_LO;
+        xd[1] = 0;
+        xd[2] = -0.0;
+        xd[3] = Double.NaN;
+        double[] vd = new double[nd];
+        for (int i = 0; i < nd; i += DoubleRows.L) {
+            DoubleExp.expFast(jdk.incubator.vector.DoubleVector.fromArray(DoubleRows.S, xd, i)).intoArray(vd, i);
+        }
+        for (int i = 0; i < nd; i++) {
+            assertEquals(Double.doubleToLongBits(DoubleExp.exp(xd[i])), Double.doubleToLongBits(vd[i]), "x = " + xd[i]);
+        }
+    }
+
+    @Test
+    void doubleExpIsWithinOneUlpAndScalarEqualsVector() {
+        SplittableRandom r = new SplittableRandom(2);
+        int n = DoubleRows.L * 4096;
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = r.nextDouble() < 0.5 ? r.nextDouble() * 1460 - 750 : r.nextDouble() * 10 - 5;
+        }
+        x[0] = Double.NEGATIVE_INFINITY;
+        x[1] = Double.NaN;
+        x[2] = Double.POSITIVE_INFINITY;
+        x[3] = 709.78;
+        x[4] = 709.79;
+        x[5] = -745.1;
+        double[] v = new double[n];
+        for (int i = 0; i < n; i += DoubleRows.L) {
+            DoubleExp.exp(jdk.incubator.vector.DoubleVector.fromArray(DoubleRows.S, x, i)).intoArray(v, i);
+        }
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            double s = DoubleExp.exp(x[i]);
+            assertEquals(Double.doubleToLongBits(s), Double.doubleToLongBits(v[i]), "x = " + x[i]);
+            double want = StrictMath.exp(x[i]); // within 1 ulp itself; so allow 2 against it
+            if (Double.isNaN(want) || Double.isInfinite(want) || want == 0) {
+                assertEquals(want, s, 0.0, "x = " + x[i]);
+                continue;
+            }
+            worst = Math.max(worst, Math.abs(s - want) / Math.ulp(want));
+        }
+        assertTrue(worst <= 2.0, "worst double exp difference from StrictMath.exp " + worst + " ulp");
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void softmaxAndLogSoftmaxAtEveryTailLength(int k) {
+        SoftmaxKernel kern = kernel(1, Long.MAX_VALUE);
+        SplittableRandom r = new SplittableRandom(k);
+        int rows = 3;
+        int[] shape = {rows, k};
+        Layout l = Layout.of(shape, -1);
+        float[] zf = randomFloats(r, rows * k, 4);
+        double[] zd = randomDoubles(r, rows * k, 4);
+        if (k > 2) {
+            zf[k + 1] = Float.NEGATIVE_INFINITY;
+            zd[k + 1] = Double.NEGATIVE_INFINITY;
+            zf[2 * k + k - 1] = Float.NaN; // last row, last element: a NaN row
+            zd[2 * k + k - 1] = Double.NaN;
+        }
+        float[] of = new float[zf.length];
+        double[] od = new double[zd.length];
+        kern.softmax(zf, l, of);
+        kern.softmax(zd, l, od);
+        float[] rf = REFERENCE.softmax(zf, shape, -1);
+        double[] rd = REFERENCE.softmax(zd, shape, -1);
+        double[] mf = rowMax(widen(zf), k);
+        double[] md = rowMax(zd, k);
+        for (int i = 0; i < of.length; i++) {
+            assertTrue(ulpsF(of[i], rf[i]) <= bound(zf[i], mf, i, k), "float softmax k=" + k + " i=" + i + ": "
+                    + of[i] + " vs " + rf[i]);
+            assertTrue(ulpsD(od[i], rd[i]) <= bound(zd[i], md, i, k), "double softmax k=" + k + " i=" + i + ": "
+                    + od[i] + " vs " + rd[i]);
+        }
+        kern.logSoftmax(zf, l, of);
+        kern.logSoftmax(zd, l, od);
+        rf = REFERENCE.logSoftmax(zf, shape, -1);
+        rd = REFERENCE.logSoftmax(zd, shape, -1);
+        for (int i = 0; i < of.length; i++) {
+            double ef = Float.isInfinite(rf[i]) ? (of[i] == rf[i] ? 0 : 1e9)
+                    : Math.abs((double) of[i] - rf[i]) / Math.ulp(Math.max(Math.abs(rf[i]), 1f));
+            double ed = Double.isInfinite(rd[i]) ? (od[i] == rd[i] ? 0 : 1e9)
+                    : Math.abs(od[i] - rd[i]) / Math.ulp(Math.max(Math.abs(rd[i]), 1.0));
+            if (Float.isNaN(rf[i])) {
+                ef = Float.isNaN(of[i]) ? 0 : 1e9;
+                ed = Double.isNaN(od[i]) ? 0 : 1e9;
+            }
+            assertTrue(ef <= 4, "float log-softmax k=" + k + " i=" + i + ": " + of[i] + " vs " + rf[i]);
+            assertTrue(ed <= 4, "double log-softmax k=" + k + " i=" + i + ": " + od[i] + " vs " + rd[i]);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void otherOpsAtEveryTailLength(int k) {
+        SoftmaxKernel kern = kernel(1, Long.MAX_VALUE);
+        SplittableRandom r = new SplittableRandom(100 + k);
+        int rows = 2;
+        int[] shape = {rows, k};
+        Layout l = Layout.of(shape, -1);
+        double[] z = randomDoubles(r, rows * k, 3);
+        double[] g = randomDoubles(r, rows * k, 1);
+        double[] y = REFERENCE.softmax(z, shape, -1);
+        double[] out = new double[z.length];
+        kern.backward(y, g, l, out);
+        assertClose(REFERENCE.backward(y, g, shape, -1), out, 1e-13, "backward k=" + k);
+        double[] ly = REFERENCE.logSoftmax(z, shape, -1);
+        kern.logSoftmaxBackward(ly, g, l, out);
+        assertClose(REFERENCE.logSoftmaxBackward(ly, g, shape, -1), out, 1e-13, "log-softmax backward k=" + k);
+        if (k <= 100) {
+            double[] jac = new double[rows * k * k];
+            kern.jacobian(z, l, jac);
+            assertClose(REFERENCE.jacobian(z, shape, -1), jac, 1e-14, "jacobian k=" + k);
+        }
+        int[] labels = {r.nextInt(k), r.nextInt(k)};
+        double[] loss = new double[1];
+        double[] grad = new double[z.length];
+        kern.crossEntropy(z, l, labels, Reduction.MEAN, loss, grad);
+        var ce = REFERENCE.crossEntropy(z, shape, -1, labels, Reduction.MEAN);
+        assertClose(ce.gradient(), grad, 1e-14, "ce gradient k=" + k);
+        assertEquals(ce.loss()[0], loss[0], 1e-13 * Math.max(1, ce.loss()[0]), "ce loss k=" + k);
+        double[] t = new double[z.length];
+        for (int row = 0; row < rows; row++) {
+            t[row * k] = 0.25;
+            t[row * k + k - 1] += 0.75;
+        }
+        kern.crossEntropy(z, l, t, Reduction.SUM, loss, grad);
+        var ct = REFERENCE.crossEntropy(z, shape, -1, t, Reduction.SUM);
+        assertClose(ct.gradient(), grad, 1e-14, "ce targets gradient k=" + k);
+        assertEquals(ct.loss()[0], loss[0], 1e-13 * Math.max(1, ct.loss()[0]), "ce targets loss k=" + k);
+    }
+
+    private static void assertClose(double[] want, double[] got, double tol, String what) {
+        assertEquals(want.length, got.length, what);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], tol, what + " at " + i);
+        }
+    }
+
+    @Test
+    void innerAxesMatchTheLastAxisPath() {
+        SoftmaxKernel kern = kernel(1, Long.MAX_VALUE);
+        SplittableRandom r = new SplittableRandom(7);
+        int[][] shapes = {{3, 5, LF + 3}, {2, 7, 3}, {4, 33, 2 * LF}, {2, 9, 5 * LF + 1}, {1, 4, LF - 1},
+            {3, 4, 4 * LD + 5}};
+        for (int[] shape : shapes) {
+            int n = shape[0] * shape[1] * shape[2];
+            float[] z = randomFloats(r, n, 3);
+            z[1] = Float.NaN;
+            z[2] = Float.NEGATIVE_INFINITY;
+            double[] zd = randomDoubles(r, n, 3);
+            zd[3] = Double.POSITIVE_INFINITY;
+            for (boolean log : new boolean[] {false, true}) {
+                Layout l = Layout.of(shape, 1);
+                float[] got = new float[n];
+                double[] gotD = new double[n];
+                if (log) {
+                    kern.logSoftmax(z, l, got);
+                    kern.logSoftmax(zd, l, gotD);
+                } else {
+                    kern.softmax(z, l, got);
+                    kern.softmax(zd, l, gotD);
+                }
+                float[] want = log ? REFERENCE.logSoftmax(z, shape, 1) : REFERENCE.softmax(z, shape, 1);
+                double[] wantD = log ? REFERENCE.logSoftmax(zd, shape, 1) : REFERENCE.softmax(zd, shape, 1);
+                for (int i = 0; i < n; i++) {
+                    double e = got[i] == want[i] ? 0 : log && !Float.isNaN(want[i])
+                            ? Math.abs((double) got[i] - want[i]) / Math.ulp(Math.max(Math.abs(want[i]), 1f))
+                            : ulpsF(got[i], want[i]);
+                    assertTrue(e <= 20 + (Float.isFinite(z[i]) ? 2 * Math.abs(z[i]) : 0), java.util.Arrays.toString(shape) + " log=" + log + " i=" + i
+                            + ": " + got[i] + " vs " + want[i]);
+                    double ed = gotD[i] == wantD[i] ? 0 : log && !Double.isNaN(wantD[i])
+                            ? Math.abs(gotD[i] - wantD[i]) / Math.ulp(Math.max(Math.abs(wantD[i]), 1.0))
+                            : ulpsD(gotD[i], wantD[i]);
+                    assertTrue(ed <= 20 + (Double.isFinite(zd[i]) ? 2 * Math.abs(zd[i]) : 0), java.util.Arrays.toString(shape) + " log=" + log + " i="
+                            + i + ": " + gotD[i] + " vs " + wantD[i]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void threadSplittingIsBitIdentical() {
+        SoftmaxKernel one = kernel(1, Long.MAX_VALUE);
+        SoftmaxKernel many = kernel(4, 0);
+        SplittableRandom r = new SplittableRandom(11);
+        int[][] shapes = {{257, 3 * LF + 5}, {64, 1000}, {3, 7, 2 * LF + 3}, {5, 6, 3}, {1, 40, 9 * LF + 1}};
+        for (int[] shape : shapes) {
+            int n = IntStream.of(shape).reduce(1, (a, b) -> a * b);
+            float[] z = randomFloats(r, n, 5);
+            double[] zd = randomDoubles(r, n, 5);
+            for (int axis : new int[] {-1, 1}) {
+                Layout l = Layout.of(shape, axis);
+                float[] a = new float[n];
+                float[] b = new float[n];
+                one.softmax(z, l, a);
+                many.softmax(z, l, b);
+                assertArrayEquals(a, b);
+                one.logSoftmax(z, l, a);
+                many.logSoftmax(z, l, b);
+                assertArrayEquals(a, b);
+                double[] ad = new double[n];
+                double[] bd = new double[n];
+                one.softmax(zd, l, ad);
+                many.softmax(zd, l, bd);
+                assertArrayEquals(ad, bd);
+                int[] labels = new int[l.rows()];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = r.nextInt(l.axisLength());
+                }
+                float[] la = new float[1];
+                float[] lb = new float[1];
+                one.crossEntropy(z, l, labels, Reduction.MEAN, la, a);
+                many.crossEntropy(z, l, labels, Reduction.MEAN, lb, b);
+                assertArrayEquals(a, b);
+                assertArrayEquals(la, lb);
+                float[] g = randomFloats(r, n, 1);
+                one.backward(a, g, l, b);
+                float[] c = new float[n];
+                many.backward(a, g, l, c);
+                assertArrayEquals(b, c);
+            }
+        }
+    }
+}
