@@ -40,10 +40,10 @@ public class BaselineBenchmark {
 
     @Setup
     public void setup() {
-        w = new Workload(shape);
+        w = new Workload(shape, dtype);
         f32 = dtype.equals("float32");
-        out32 = new float[w.size()];
-        out64 = new double[w.size()];
+        out32 = new float[dtype.equals("float32") ? w.size() : 0];
+        out64 = new double[dtype.equals("float64") ? w.size() : 0];
     }
 
     @Benchmark

@@ -46,7 +46,7 @@ public class DjlOpAloneBenchmark {
     public void setup() {
         // start the engine exactly as the provider does for users (offline, once)
         SoftmaxProviders.get("djl").availability();
-        Workload w = new Workload(shape);
+        Workload w = new Workload(shape, dtype);
         long[] s = new long[w.shape.length];
         for (int i = 0; i < s.length; i++) {
             s[i] = w.shape[i];

@@ -41,7 +41,7 @@ public class JacobianBenchmark {
 
     @Setup
     public void setup() {
-        w = new Workload(jshape);
+        w = new Workload(jshape, dtype);
         s = SoftmaxProviders.get(provider);
         f32 = dtype.equals("float32");
         int n = w.layout.jacobianSize();

@@ -47,7 +47,7 @@ public class Nd4jOpAloneBenchmark {
     public void setup() {
         // let the provider choose the CPU variant and load libnd4j exactly as it does for users
         SoftmaxProviders.get("nd4j").availability();
-        Workload w = new Workload(shape);
+        Workload w = new Workload(shape, dtype);
         long[] s = new long[w.shape.length];
         for (int i = 0; i < s.length; i++) {
             s[i] = w.shape[i];

@@ -49,11 +49,11 @@ public class ProviderBenchmark {
 
     @Setup
     public void setup() {
-        w = new Workload(shape);
+        w = new Workload(shape, dtype);
         s = SoftmaxProviders.get(provider);
         f32 = dtype.equals("float32");
-        out32 = new float[w.size()];
-        out64 = new double[w.size()];
+        out32 = new float[dtype.equals("float32") ? w.size() : 0];
+        out64 = new double[dtype.equals("float64") ? w.size() : 0];
         loss32 = new float[1];
         loss64 = new double[1];
         // first use (engine start, native load) happens here, outside the measurement
