@@ -24,19 +24,28 @@ final class Evaluator {
     }
 
     static String evaluate(Softmax s, Request r) {
-        int[] shape = r.shape();
-        int axis = r.axis();
+        boolean f32 = r.dtype() == DType.FLOAT32;
+        Outputs out = f32 ? compute32(s, r) : compute64(s, r);
         StringWriter w = new StringWriter();
         try (JsonGenerator g = Json.MAPPER.createGenerator(w)) {
             g.writeStartObject();
             g.writeStringField("provider", s.name());
             g.writeStringField("op", r.op().label());
             g.writeStringField("dtype", r.dtype().label());
-            if (r.dtype() == DType.FLOAT32) {
-                write32(g, s, r, shape, axis);
+            g.writeFieldName("shape");
+            Json.writeArray(g, r.op() == Op.JACOBIAN ? Softmax.jacobianShape(r.shape(), r.axis()) : r.shape());
+            if (r.op() == Op.CROSS_ENTROPY) {
+                g.writeFieldName("loss");
+                if (r.reduction() == Reduction.NONE) {
+                    Json.writeArray(g, out.loss(), f32);
+                } else {
+                    Json.writeNumber(g, out.loss()[0], f32);
+                }
+                g.writeFieldName("gradient");
             } else {
-                write64(g, s, r, shape, axis);
+                g.writeFieldName("output");
             }
+            Json.writeArray(g, out.values(), f32);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -44,23 +53,19 @@ final class Evaluator {
         return w.toString();
     }
 
-    private static void write32(JsonGenerator g, Softmax s, Request r, int[] shape, int axis) throws IOException {
+    /** The result widened to double (exact for float32): the output or gradient, and the loss (or null). */
+    private record Outputs(double[] values, double[] loss) {
+    }
+
+    private static Outputs compute32(Softmax s, Request r) {
+        int[] shape = r.shape();
+        int axis = r.axis();
         float[] z = toFloat(r.input());
         if (r.op() == Op.CROSS_ENTROPY) {
             FloatCrossEntropy ce = r.labels() != null
                     ? s.crossEntropy(z, shape, axis, r.labels(), r.reduction())
                     : s.crossEntropy(z, shape, axis, toFloat(r.target()), r.reduction());
-            g.writeFieldName("shape");
-            Json.writeArray(g, shape);
-            g.writeFieldName("loss");
-            if (r.reduction() == Reduction.NONE) {
-                Json.writeArray(g, ce.loss());
-            } else {
-                g.writeNumber(ce.scalarLoss());
-            }
-            g.writeFieldName("gradient");
-            Json.writeArray(g, ce.gradient());
-            return;
+            return new Outputs(widen(ce.gradient()), widen(ce.loss()));
         }
         float[] out = switch (r.op()) {
             case SOFTMAX -> s.softmax(z, shape, axis);
@@ -71,29 +76,18 @@ final class Evaluator {
                     shape, axis);
             case CROSS_ENTROPY -> throw new AssertionError();
         };
-        g.writeFieldName("shape");
-        Json.writeArray(g, r.op() == Op.JACOBIAN ? Softmax.jacobianShape(shape, axis) : shape);
-        g.writeFieldName("output");
-        Json.writeArray(g, out);
+        return new Outputs(widen(out), null);
     }
 
-    private static void write64(JsonGenerator g, Softmax s, Request r, int[] shape, int axis) throws IOException {
+    private static Outputs compute64(Softmax s, Request r) {
+        int[] shape = r.shape();
+        int axis = r.axis();
         double[] z = r.input();
         if (r.op() == Op.CROSS_ENTROPY) {
             DoubleCrossEntropy ce = r.labels() != null
                     ? s.crossEntropy(z, shape, axis, r.labels(), r.reduction())
                     : s.crossEntropy(z, shape, axis, r.target(), r.reduction());
-            g.writeFieldName("shape");
-            Json.writeArray(g, shape);
-            g.writeFieldName("loss");
-            if (r.reduction() == Reduction.NONE) {
-                Json.writeArray(g, ce.loss());
-            } else {
-                g.writeNumber(ce.scalarLoss());
-            }
-            g.writeFieldName("gradient");
-            Json.writeArray(g, ce.gradient());
-            return;
+            return new Outputs(ce.gradient(), ce.loss());
         }
         double[] out = switch (r.op()) {
             case SOFTMAX -> s.softmax(z, shape, axis);
@@ -103,10 +97,15 @@ final class Evaluator {
             case LOG_SOFTMAX_BACKWARD -> s.logSoftmaxBackward(s.logSoftmax(z, shape, axis), r.upstream(), shape, axis);
             case CROSS_ENTROPY -> throw new AssertionError();
         };
-        g.writeFieldName("shape");
-        Json.writeArray(g, r.op() == Op.JACOBIAN ? Softmax.jacobianShape(shape, axis) : shape);
-        g.writeFieldName("output");
-        Json.writeArray(g, out);
+        return new Outputs(out, null);
+    }
+
+    private static double[] widen(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
     }
 
     private static float[] toFloat(double[] a) {

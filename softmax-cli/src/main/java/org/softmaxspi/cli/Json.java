@@ -39,18 +39,19 @@ final class Json {
         return null;
     }
 
-    static void writeArray(JsonGenerator g, float[] a) throws IOException {
-        g.writeStartArray();
-        for (float v : a) {
+    /** Writes a value in the shortest form that reads back to it in the dtype (float32 values are exact in a double). */
+    static void writeNumber(JsonGenerator g, double v, boolean float32) throws IOException {
+        if (float32) {
+            g.writeNumber((float) v);
+        } else {
             g.writeNumber(v);
         }
-        g.writeEndArray();
     }
 
-    static void writeArray(JsonGenerator g, double[] a) throws IOException {
+    static void writeArray(JsonGenerator g, double[] a, boolean float32) throws IOException {
         g.writeStartArray();
         for (double v : a) {
-            g.writeNumber(v);
+            writeNumber(g, v, float32);
         }
         g.writeEndArray();
     }
