@@ -94,30 +94,25 @@ final class Checks {
     static void target(float[] target, Layout layout) {
         notNull("target", target);
         length("target", target.length, layout);
-        double tol = targetTolerance(layout.axisLength(), Math.ulp(1f));
-        int k = layout.axisLength();
-        int inner = layout.inner();
-        for (int row = 0; row < layout.rows(); row++) {
-            int start = layout.rowStart(row);
-            double sum = 0;
-            for (int j = 0, idx = start; j < k; j++, idx += inner) {
-                sum += nonNegative(target[idx], idx);
-            }
-            rowSum(row, sum, tol);
-        }
+        targetRows(i -> target[i], layout, Math.ulp(1f));
     }
 
     static void target(double[] target, Layout layout) {
         notNull("target", target);
         length("target", target.length, layout);
-        double tol = targetTolerance(layout.axisLength(), Math.ulp(1d));
+        targetRows(i -> target[i], layout, Math.ulp(1d));
+    }
+
+    /** Each entry in [0, 1], each row summing to 1 within {@link #targetTolerance}. */
+    private static void targetRows(java.util.function.IntToDoubleFunction target, Layout layout, double ulpOfOne) {
         int k = layout.axisLength();
         int inner = layout.inner();
+        double tol = targetTolerance(k, ulpOfOne);
         for (int row = 0; row < layout.rows(); row++) {
             int start = layout.rowStart(row);
             double sum = 0;
             for (int j = 0, idx = start; j < k; j++, idx += inner) {
-                sum += nonNegative(target[idx], idx);
+                sum += nonNegative(target.applyAsDouble(idx), idx);
             }
             rowSum(row, sum, tol);
         }
