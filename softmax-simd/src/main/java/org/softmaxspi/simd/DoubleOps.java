@@ -4,7 +4,7 @@ import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Reduction;
 
 /**
- * The double64 operations over a whole {@link Layout}: rows of the last axis are used in place;
+ * The float64 operations over a whole {@link Layout}: rows of the last axis are used in place;
  * softmax and log-softmax along an inner axis run on columns ({@link DoubleRows#columns}); every
  * other case gathers each slice into a contiguous buffer and scatters the result back.
  */

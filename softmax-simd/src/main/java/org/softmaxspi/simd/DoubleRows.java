@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The double64 work of {@link SimdKernel}, one row (slice) at a time.
+ * The float64 work of {@link SimdKernel}, one row (slice) at a time.
  *
  * <p>Contiguous rows ({@code k >= L}, L the lanes of the preferred species) are processed in whole
  * vectors; the tail is one more vector ending at the row's end, overlapping the previous one, with
@@ -22,8 +22,6 @@ final class DoubleRows {
     static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
-    /** Vectors per plain-summed block in {@link #expSumFast}. */
-    private static final int SUM_BLOCK = 4;
     private static final double NEG_INF = Double.NEGATIVE_INFINITY;
     private static final double POS_INF = Double.POSITIVE_INFINITY;
     private static final double NAN = Double.NaN;
@@ -179,69 +177,97 @@ final class DoubleRows {
     static void maxMin(double[] z, int zo, int k, double[] mm) {
         DoubleVector a = DoubleVector.fromArray(S, z, zo);
         DoubleVector b = a;
+        DoubleVector c = a;
+        DoubleVector d = a;
         int i = L;
-        for (; i <= k - L; i += L) {
+        for (; i <= k - 2 * L; i += 2 * L) {
             DoubleVector v = DoubleVector.fromArray(S, z, zo + i);
+            DoubleVector w = DoubleVector.fromArray(S, z, zo + i + L);
             a = max(a, v);
             b = b.blend(v, v.lt(b));
+            c = max(c, w);
+            d = d.blend(w, w.lt(d));
         }
         if (i < k) {
-            DoubleVector v = DoubleVector.fromArray(S, z, zo + k - L);
+            DoubleVector v = DoubleVector.fromArray(S, z, zo + Math.min(i, k - L));
+            DoubleVector w = DoubleVector.fromArray(S, z, zo + k - L);
             a = max(a, v);
             b = b.blend(v, v.lt(b));
+            c = max(c, w);
+            d = d.blend(w, w.lt(d));
         }
-        mm[0] = foldMax(a);
-        mm[1] = -foldMax(b.neg());
-    }
-
-    /**
-     * {@link #expSum} for rows whose every z - m is >= DoubleExp.FAST_LO (and <= 0): the one-scaling
-     * exp, same bits as the general one.
-     */
-    static double expSumFast(double[] z, int zo, double[] out, int oo, int k, double m) {
-        DoubleVector vm = DoubleVector.broadcast(S, m);
-        DoubleVector hi = DoubleVector.zero(S);
-        DoubleVector lo = hi;
-        // Blocks of up to SUM_BLOCK vectors are summed per lane in plain double (at most
-        // SUM_BLOCK - 1 roundings per lane and block); each block sum is added by TwoSum into (hi, lo).
-        int i = 0;
-        while (i <= k - L) {
-            int last = Math.min(k - L, i + (SUM_BLOCK - 1) * L);
-            DoubleVector acc = DoubleVector.zero(S);
-            for (; i <= last; i += L) {
-                DoubleVector e = DoubleExp.expFast(DoubleVector.fromArray(S, z, zo + i).sub(vm));
-                e.intoArray(out, oo + i);
-                acc = acc.add(e);
-            }
-            DoubleVector s = hi.add(acc);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(hi.sub(s.sub(bb)).add(acc.sub(bb)));
-            hi = s;
-        }
-        double sum = foldSum(hi, lo);
-        return i < k ? sum + expTail(z, zo, out, oo, i, k, m) : sum;
+        mm[0] = foldMax(max(a, c));
+        mm[1] = -foldMax(b.blend(d, d.lt(b)).neg());
     }
 
     /**
      * S = Σ e^(z - m) over z[zo .. zo+k), k >= L; also stores every e^(z - m) at out[oo ..].
+     * {@code fast} when every z - m is >= DoubleExp.FAST_LO (and <= 0): then the one-scaling exp,
+     * which gives the same bits as the general one, serves.
+     *
+     * <p>The exps are stored by one loop and summed by a second pass over the stored values (still
+     * in cache): C2 (JDK 17) compiles a loop holding a vector exp and a compensated sum 1.5-3x
+     * slower than the two loops together, and it gives up inlining (so boxes vectors) when a method
+     * holds more than one vector exp (measured); hence also one exp per method.
      */
-    static double expSum(double[] z, int zo, double[] out, int oo, int k, double m) {
+    static double expSum(double[] z, int zo, double[] out, int oo, int k, double m, boolean fast) {
+        if (fast) {
+            expStoreFast(z, zo, out, oo, k, m);
+        } else {
+            expStore(z, zo, out, oo, k, m);
+        }
+        return sumStored(z, zo, out, oo, k, m);
+    }
+
+    /** out[oo + i] = e^(z[zo + i] - m) for the whole vectors of the row (i < k - k % L); the fast exp. */
+    private static void expStoreFast(double[] z, int zo, double[] out, int oo, int k, double m) {
         DoubleVector vm = DoubleVector.broadcast(S, m);
+        for (int i = 0; i <= k - L; i += L) {
+            DoubleExp.expFast(DoubleVector.fromArray(S, z, zo + i).sub(vm)).intoArray(out, oo + i);
+        }
+    }
+
+    /** {@link #expStoreFast} with the general exp (clamps, gradual underflow). */
+    private static void expStore(double[] z, int zo, double[] out, int oo, int k, double m) {
+        DoubleVector vm = DoubleVector.broadcast(S, m);
+        for (int i = 0; i <= k - L; i += L) {
+            DoubleExp.exp(DoubleVector.fromArray(S, z, zo + i).sub(vm)).intoArray(out, oo + i);
+        }
+    }
+
+    /**
+     * The sum of the stored exps of the whole vectors plus, in double, the exps of the last
+     * {@code k % L} entries (computed and stored here, scalar, the same bits as a vector lane).
+     * Blocks of 4 vectors are summed per lane in plain double (3 roundings per lane and block);
+     * each block sum is added by TwoSum into (hi, lo).
+     */
+    private static double sumStored(double[] z, int zo, double[] out, int oo, int k, double m) {
         DoubleVector hi = DoubleVector.zero(S);
         DoubleVector lo = hi;
-        // One vector exp in the method and no branch or mask in the loop: C2 (JDK 17) compiles
-        // those 1.5-5x slower (measured). Every vector is added by TwoSum into (hi, lo).
+        int whole = k - k % L;
         int i = 0;
-        for (; i <= k - L; i += L) {
-            DoubleVector e = DoubleExp.exp(DoubleVector.fromArray(S, z, zo + i).sub(vm));
-            e.intoArray(out, oo + i);
-            DoubleVector s = hi.add(e);
+        for (; i <= whole - 4 * L; i += 4 * L) {
+            DoubleVector blk = DoubleVector.fromArray(S, out, oo + i)
+                    .add(DoubleVector.fromArray(S, out, oo + i + L))
+                    .add(DoubleVector.fromArray(S, out, oo + i + 2 * L))
+                    .add(DoubleVector.fromArray(S, out, oo + i + 3 * L));
+            DoubleVector s = hi.add(blk);
             DoubleVector bb = s.sub(hi);
-            lo = lo.add(hi.sub(s.sub(bb)).add(e.sub(bb)));
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+            hi = s;
+        }
+        if (i < whole) {
+            DoubleVector blk = DoubleVector.fromArray(S, out, oo + i);
+            for (i += L; i < whole; i += L) {
+                blk = blk.add(DoubleVector.fromArray(S, out, oo + i));
+            }
+            DoubleVector s = hi.add(blk);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
             hi = s;
         }
         double sum = foldSum(hi, lo);
-        return i < k ? sum + expTail(z, zo, out, oo, i, k, m) : sum;
+        return whole < k ? sum + expTail(z, zo, out, oo, whole, k, m) : sum;
     }
 
     /** Σ e^(z - m) over [i, k), fewer than L terms, stored too; scalar exp (the same bits as a vector lane). */
@@ -288,9 +314,7 @@ final class DoubleRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double s = mm[1] - m >= DoubleExp.FAST_LO
-                ? expSumFast(z, zo, out, oo, k, m)
-                : expSum(z, zo, out, oo, k, m);
+        double s = expSum(z, zo, out, oo, k, m, mm[1] - m >= DoubleExp.FAST_LO);
         scale(out, oo, k, (double) (1.0 / s));
     }
 
@@ -307,9 +331,7 @@ final class DoubleRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double ls = (double) Math.log(mm[1] - m >= DoubleExp.FAST_LO
-                ? expSumFast(z, zo, out, oo, k, m)
-                : expSum(z, zo, out, oo, k, m));
+        double ls = (double) Math.log(expSum(z, zo, out, oo, k, m, mm[1] - m >= DoubleExp.FAST_LO));
         DoubleVector vm = DoubleVector.broadcast(S, m);
         int i = 0;
         for (; i <= k - L; i += L) {
@@ -471,9 +493,7 @@ final class DoubleRows {
             fill(grad, go, k, NAN);
             return Double.NaN;
         }
-        double s = mm[1] - m >= DoubleExp.FAST_LO
-                ? expSumFast(z, zo, grad, go, k, m)
-                : expSum(z, zo, grad, go, k, m);
+        double s = expSum(z, zo, grad, go, k, m, mm[1] - m >= DoubleExp.FAST_LO);
         double logS = Math.log(s);
         double inv = (double) (1.0 / s);
         if (t == null) {

@@ -22,8 +22,6 @@ final class FloatRows {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
-    /** Vectors per plain-summed block in {@link #expSumFast}. */
-    private static final int SUM_BLOCK = 4;
     private static final float NEG_INF = Float.NEGATIVE_INFINITY;
     private static final float POS_INF = Float.POSITIVE_INFINITY;
     private static final float NAN = Float.NaN;
@@ -179,69 +177,97 @@ final class FloatRows {
     static void maxMin(float[] z, int zo, int k, float[] mm) {
         FloatVector a = FloatVector.fromArray(S, z, zo);
         FloatVector b = a;
+        FloatVector c = a;
+        FloatVector d = a;
         int i = L;
-        for (; i <= k - L; i += L) {
+        for (; i <= k - 2 * L; i += 2 * L) {
             FloatVector v = FloatVector.fromArray(S, z, zo + i);
+            FloatVector w = FloatVector.fromArray(S, z, zo + i + L);
             a = max(a, v);
             b = b.blend(v, v.lt(b));
+            c = max(c, w);
+            d = d.blend(w, w.lt(d));
         }
         if (i < k) {
-            FloatVector v = FloatVector.fromArray(S, z, zo + k - L);
+            FloatVector v = FloatVector.fromArray(S, z, zo + Math.min(i, k - L));
+            FloatVector w = FloatVector.fromArray(S, z, zo + k - L);
             a = max(a, v);
             b = b.blend(v, v.lt(b));
+            c = max(c, w);
+            d = d.blend(w, w.lt(d));
         }
-        mm[0] = foldMax(a);
-        mm[1] = -foldMax(b.neg());
-    }
-
-    /**
-     * {@link #expSum} for rows whose every z - m is >= FloatExp.FAST_LO (and <= 0): the one-scaling
-     * exp, same bits as the general one.
-     */
-    static double expSumFast(float[] z, int zo, float[] out, int oo, int k, float m) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatVector hi = FloatVector.zero(S);
-        FloatVector lo = hi;
-        // Blocks of up to SUM_BLOCK vectors are summed per lane in plain float (at most
-        // SUM_BLOCK - 1 roundings per lane and block); each block sum is added by TwoSum into (hi, lo).
-        int i = 0;
-        while (i <= k - L) {
-            int last = Math.min(k - L, i + (SUM_BLOCK - 1) * L);
-            FloatVector acc = FloatVector.zero(S);
-            for (; i <= last; i += L) {
-                FloatVector e = FloatExp.expFast(FloatVector.fromArray(S, z, zo + i).sub(vm));
-                e.intoArray(out, oo + i);
-                acc = acc.add(e);
-            }
-            FloatVector s = hi.add(acc);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(hi.sub(s.sub(bb)).add(acc.sub(bb)));
-            hi = s;
-        }
-        double sum = foldSum(hi, lo);
-        return i < k ? sum + expTail(z, zo, out, oo, i, k, m) : sum;
+        mm[0] = foldMax(max(a, c));
+        mm[1] = -foldMax(b.blend(d, d.lt(b)).neg());
     }
 
     /**
      * S = Σ e^(z - m) over z[zo .. zo+k), k >= L; also stores every e^(z - m) at out[oo ..].
+     * {@code fast} when every z - m is >= FloatExp.FAST_LO (and <= 0): then the one-scaling exp,
+     * which gives the same bits as the general one, serves.
+     *
+     * <p>The exps are stored by one loop and summed by a second pass over the stored values (still
+     * in cache): C2 (JDK 17) compiles a loop holding a vector exp and a compensated sum 1.5-3x
+     * slower than the two loops together, and it gives up inlining (so boxes vectors) when a method
+     * holds more than one vector exp (measured); hence also one exp per method.
      */
-    static double expSum(float[] z, int zo, float[] out, int oo, int k, float m) {
+    static double expSum(float[] z, int zo, float[] out, int oo, int k, float m, boolean fast) {
+        if (fast) {
+            expStoreFast(z, zo, out, oo, k, m);
+        } else {
+            expStore(z, zo, out, oo, k, m);
+        }
+        return sumStored(z, zo, out, oo, k, m);
+    }
+
+    /** out[oo + i] = e^(z[zo + i] - m) for the whole vectors of the row (i < k - k % L); the fast exp. */
+    private static void expStoreFast(float[] z, int zo, float[] out, int oo, int k, float m) {
         FloatVector vm = FloatVector.broadcast(S, m);
+        for (int i = 0; i <= k - L; i += L) {
+            FloatExp.expFast(FloatVector.fromArray(S, z, zo + i).sub(vm)).intoArray(out, oo + i);
+        }
+    }
+
+    /** {@link #expStoreFast} with the general exp (clamps, gradual underflow). */
+    private static void expStore(float[] z, int zo, float[] out, int oo, int k, float m) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        for (int i = 0; i <= k - L; i += L) {
+            FloatExp.exp(FloatVector.fromArray(S, z, zo + i).sub(vm)).intoArray(out, oo + i);
+        }
+    }
+
+    /**
+     * The sum of the stored exps of the whole vectors plus, in double, the exps of the last
+     * {@code k % L} entries (computed and stored here, scalar, the same bits as a vector lane).
+     * Blocks of 4 vectors are summed per lane in plain float (3 roundings per lane and block);
+     * each block sum is added by TwoSum into (hi, lo).
+     */
+    private static double sumStored(float[] z, int zo, float[] out, int oo, int k, float m) {
         FloatVector hi = FloatVector.zero(S);
         FloatVector lo = hi;
-        // One vector exp in the method and no branch or mask in the loop: C2 (JDK 17) compiles
-        // those 1.5-5x slower (measured). Every vector is added by TwoSum into (hi, lo).
+        int whole = k - k % L;
         int i = 0;
-        for (; i <= k - L; i += L) {
-            FloatVector e = FloatExp.exp(FloatVector.fromArray(S, z, zo + i).sub(vm));
-            e.intoArray(out, oo + i);
-            FloatVector s = hi.add(e);
+        for (; i <= whole - 4 * L; i += 4 * L) {
+            FloatVector blk = FloatVector.fromArray(S, out, oo + i)
+                    .add(FloatVector.fromArray(S, out, oo + i + L))
+                    .add(FloatVector.fromArray(S, out, oo + i + 2 * L))
+                    .add(FloatVector.fromArray(S, out, oo + i + 3 * L));
+            FloatVector s = hi.add(blk);
             FloatVector bb = s.sub(hi);
-            lo = lo.add(hi.sub(s.sub(bb)).add(e.sub(bb)));
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+            hi = s;
+        }
+        if (i < whole) {
+            FloatVector blk = FloatVector.fromArray(S, out, oo + i);
+            for (i += L; i < whole; i += L) {
+                blk = blk.add(FloatVector.fromArray(S, out, oo + i));
+            }
+            FloatVector s = hi.add(blk);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
             hi = s;
         }
         double sum = foldSum(hi, lo);
-        return i < k ? sum + expTail(z, zo, out, oo, i, k, m) : sum;
+        return whole < k ? sum + expTail(z, zo, out, oo, whole, k, m) : sum;
     }
 
     /** Σ e^(z - m) over [i, k), fewer than L terms, stored too; scalar exp (the same bits as a vector lane). */
@@ -288,9 +314,7 @@ final class FloatRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double s = mm[1] - m >= FloatExp.FAST_LO
-                ? expSumFast(z, zo, out, oo, k, m)
-                : expSum(z, zo, out, oo, k, m);
+        double s = expSum(z, zo, out, oo, k, m, mm[1] - m >= FloatExp.FAST_LO);
         scale(out, oo, k, (float) (1.0 / s));
     }
 
@@ -307,9 +331,7 @@ final class FloatRows {
             fill(out, oo, k, NAN);
             return;
         }
-        float ls = (float) Math.log(mm[1] - m >= FloatExp.FAST_LO
-                ? expSumFast(z, zo, out, oo, k, m)
-                : expSum(z, zo, out, oo, k, m));
+        float ls = (float) Math.log(expSum(z, zo, out, oo, k, m, mm[1] - m >= FloatExp.FAST_LO));
         FloatVector vm = FloatVector.broadcast(S, m);
         int i = 0;
         for (; i <= k - L; i += L) {
@@ -471,9 +493,7 @@ final class FloatRows {
             fill(grad, go, k, NAN);
             return Double.NaN;
         }
-        double s = mm[1] - m >= FloatExp.FAST_LO
-                ? expSumFast(z, zo, grad, go, k, m)
-                : expSum(z, zo, grad, go, k, m);
+        double s = expSum(z, zo, grad, go, k, m, mm[1] - m >= FloatExp.FAST_LO);
         double logS = Math.log(s);
         float inv = (float) (1.0 / s);
         if (t == null) {
