@@ -2,6 +2,7 @@ package org.softmaxspi.simd;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -678,29 +679,8 @@ final class DoubleRows {
             m = max(m, DoubleVector.fromArray(S, z, p + j * inner));
         }
         VectorMask<Double> bad = m.eq(NEG_INF).or(m.eq(POS_INF));
-        DoubleVector hi = DoubleVector.zero(S);
-        DoubleVector lo = hi;
-        DoubleVector blk = hi;
-        int n = 0;
-        for (int j = 0, q = p; j < k; j++, q += inner) {
-            DoubleVector e = DoubleExp.exp(DoubleVector.fromArray(S, z, q).sub(m));
-            if (!log) {
-                e.intoArray(out, q);
-            }
-            blk = blk.add(e);
-            if (++n == 4) {
-                DoubleVector s = hi.add(blk);
-                DoubleVector bb = s.sub(hi);
-                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-                hi = s;
-                blk = DoubleVector.zero(S);
-                n = 0;
-            }
-        }
-        DoubleVector s = hi.add(blk);
-        DoubleVector bb = s.sub(hi);
-        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        s = s.add(lo);
+        columnExp(z, out, p, k, inner, m);
+        DoubleVector s = columnSum(out, p, k, inner);
         if (!log) {
             DoubleVector inv = DoubleVector.broadcast(S, ONE).div(s).blend(NAN, bad);
             for (int j = 0, q = p; j < k; j++, q += inner) {
@@ -715,6 +695,121 @@ final class DoubleRows {
             for (int j = 0, q = p; j < k; j++, q += inner) {
                 DoubleVector.fromArray(S, z, q).sub(m).sub(ls).intoArray(out, q);
             }
+        }
+    }
+
+    /** out = e^(z - m) for the L slices at p (one exp per method, no branch in the loop: see {@link #expSum}). */
+    private static void columnExp(double[] z, double[] out, int p, int k, int inner, DoubleVector m) {
+        for (int j = 0, q = p; j < k; j++, q += inner) {
+            DoubleExp.exp(DoubleVector.fromArray(S, z, q).sub(m)).intoArray(out, q);
+        }
+    }
+
+    /** Per lane, the sum of the k stored values of the L slices at p: blocks of 4 summed plainly, added by TwoSum. */
+    private static DoubleVector columnSum(double[] out, int p, int k, int inner) {
+        DoubleVector hi = DoubleVector.zero(S);
+        DoubleVector lo = hi;
+        int j = 0;
+        int q = p;
+        for (; j <= k - 4; j += 4, q += 4 * inner) {
+            DoubleVector blk = DoubleVector.fromArray(S, out, q)
+                    .add(DoubleVector.fromArray(S, out, q + inner))
+                    .add(DoubleVector.fromArray(S, out, q + 2 * inner))
+                    .add(DoubleVector.fromArray(S, out, q + 3 * inner));
+            DoubleVector s = hi.add(blk);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+            hi = s;
+        }
+        DoubleVector blk = DoubleVector.zero(S);
+        for (; j < k; j++, q += inner) {
+            blk = blk.add(DoubleVector.fromArray(S, out, q));
+        }
+        DoubleVector s = hi.add(blk);
+        DoubleVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        return s.add(lo);
+    }
+
+    /**
+     * The softmax backward pass y (g - Σ g y) of the L slices at p (one per lane, element j at
+     * {@code p + j·inner + lane}); a slice whose y or g holds a non-finite entry becomes NaN.
+     */
+    static void backwardColumns(double[] y, double[] g, double[] out, int p, int k, int inner) {
+        DoubleVector hi = DoubleVector.zero(S);
+        DoubleVector lo = hi;
+        DoubleVector bad = hi;
+        int j = 0;
+        int q = p;
+        for (; j <= k - 4; j += 4, q += 4 * inner) {
+            DoubleVector y0 = DoubleVector.fromArray(S, y, q);
+            DoubleVector y1 = DoubleVector.fromArray(S, y, q + inner);
+            DoubleVector y2 = DoubleVector.fromArray(S, y, q + 2 * inner);
+            DoubleVector y3 = DoubleVector.fromArray(S, y, q + 3 * inner);
+            DoubleVector g0 = DoubleVector.fromArray(S, g, q);
+            DoubleVector g1 = DoubleVector.fromArray(S, g, q + inner);
+            DoubleVector g2 = DoubleVector.fromArray(S, g, q + 2 * inner);
+            DoubleVector g3 = DoubleVector.fromArray(S, g, q + 3 * inner);
+            bad = bad.add(y0.sub(y0)).add(y1.sub(y1)).add(y2.sub(y2)).add(y3.sub(y3))
+                    .add(g0.sub(g0)).add(g1.sub(g1)).add(g2.sub(g2)).add(g3.sub(g3));
+            DoubleVector blk = g0.fma(y0, g1.mul(y1)).add(g2.fma(y2, g3.mul(y3)));
+            DoubleVector s = hi.add(blk);
+            DoubleVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+            hi = s;
+        }
+        DoubleVector blk = DoubleVector.zero(S);
+        for (; j < k; j++, q += inner) {
+            DoubleVector yv = DoubleVector.fromArray(S, y, q);
+            DoubleVector gv = DoubleVector.fromArray(S, g, q);
+            bad = bad.add(yv.sub(yv)).add(gv.sub(gv));
+            blk = gv.fma(yv, blk);
+        }
+        DoubleVector s = hi.add(blk);
+        DoubleVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        DoubleVector d = s.add(lo).blend(NAN, bad.compare(VectorOperators.NE, ZERO));
+        for (j = 0, q = p; j < k; j++, q += inner) {
+            DoubleVector.fromArray(S, y, q).mul(DoubleVector.fromArray(S, g, q).sub(d)).intoArray(out, q);
+        }
+    }
+
+    /**
+     * The log-softmax backward pass g - e^l Σ g of the L slices at p (as in {@link #backwardColumns});
+     * a slice whose l holds NaN or +∞, or whose g holds a non-finite entry, becomes NaN.
+     */
+    static void logSoftmaxBackwardColumns(double[] l, double[] g, double[] out, int p, int k, int inner) {
+        DoubleVector hi = DoubleVector.zero(S);
+        DoubleVector lo = hi;
+        DoubleVector bad = hi;
+        DoubleVector blk = hi;
+        int j = 0;
+        int q = p;
+        for (; j < k; j++, q += inner) {
+            DoubleVector lv = DoubleVector.fromArray(S, l, q);
+            DoubleVector gv = DoubleVector.fromArray(S, g, q);
+            DoubleVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
+            bad = bad.add(lf.sub(lf)).add(gv.sub(gv));
+            blk = blk.add(gv);
+            if ((j & 3) == 3) {
+                DoubleVector s = hi.add(blk);
+                DoubleVector bb = s.sub(hi);
+                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+                hi = s;
+                blk = DoubleVector.zero(S);
+            }
+        }
+        DoubleVector s = hi.add(blk);
+        DoubleVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        DoubleVector nsg = s.add(lo).neg().blend(NAN, bad.compare(VectorOperators.NE, ZERO));
+        lsbColumnsWrite(l, g, out, p, k, inner, nsg);
+    }
+
+    /** out = e^l·nsg + g for the L slices at p (one exp per method). */
+    private static void lsbColumnsWrite(double[] l, double[] g, double[] out, int p, int k, int inner, DoubleVector nsg) {
+        for (int j = 0, q = p; j < k; j++, q += inner) {
+            DoubleExp.exp(DoubleVector.fromArray(S, l, q)).fma(nsg, DoubleVector.fromArray(S, g, q)).intoArray(out, q);
         }
     }
 }

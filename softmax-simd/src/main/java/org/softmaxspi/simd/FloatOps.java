@@ -5,13 +5,19 @@ import org.softmaxspi.api.Reduction;
 
 /**
  * The float32 operations over a whole {@link Layout}: rows of the last axis are used in place;
- * softmax and log-softmax along an inner axis run on columns ({@link FloatRows#columns}); every
- * other case gathers each slice into a contiguous buffer and scatters the result back.
+ * softmax, log-softmax and the backward passes along an inner axis run on columns, L slices at
+ * a time with vectors across the inner dimension ({@link FloatRows#columns},
+ * {@link FloatRows#backwardColumns}); cross-entropy along an inner axis transposes L slices at a
+ * time (a k×L block) into L contiguous rows, runs the row kernel and transposes back; an inner
+ * dimension shorter than L gathers each slice on its own.
  */
 final class FloatOps {
 
     /** Columns per work unit on an inner axis (a multiple of the vector length). */
     private static final int COLUMN_BLOCK = 4 * FloatRows.L;
+    private static final int L = FloatRows.L;
+    /** The largest k·L for which an inner axis is transposed in blocks (buffers of 4 MiB per array at most). */
+    private static final int MAX_BLOCK = 1 << 20;
 
     private final Parallel par;
 
@@ -93,6 +99,44 @@ final class FloatOps {
         }
     }
 
+    /** Whether an inner axis is worked on in transposed blocks of L slices. */
+    private static boolean blocked(int inner, int k) {
+        return inner >= L && (long) k * L <= MAX_BLOCK;
+    }
+
+    /** Work units of the blocked path: per outer index, ceil(inner / L) groups of L slices. */
+    private static int groups(int inner) {
+        return (inner + L - 1) / L;
+    }
+
+    /**
+     * The first slice (row number of the layout) of block unit {@code u}; the last group of an outer
+     * index overlaps the one before instead of running short (its slices are computed twice, to the
+     * same bits).
+     */
+    private static int firstRow(int u, int inner, int groups) {
+        int o = u / groups;
+        return o * inner + Math.min((u - o * groups) * L, inner - L);
+    }
+
+    /** buf[lane·k + j] = src[start + j·inner + lane] for the L slices starting at {@code start}. */
+    static void gatherBlock(float[] src, int start, int inner, int k, float[] buf) {
+        for (int j = 0, p = start; j < k; j++, p += inner) {
+            for (int lane = 0, b = j; lane < L; lane++, b += k) {
+                buf[b] = src[p + lane];
+            }
+        }
+    }
+
+    /** The inverse of {@link #gatherBlock}. */
+    static void scatterBlock(float[] buf, float[] dst, int start, int inner, int k) {
+        for (int j = 0, p = start; j < k; j++, p += inner) {
+            for (int lane = 0, b = j; lane < L; lane++, b += k) {
+                dst[p + lane] = buf[b];
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ Jacobian
 
     void jacobian(float[] z, Layout l, float[] out) {
@@ -135,6 +179,26 @@ final class FloatOps {
         int inner = l.inner();
         if (inner == 1 && par.serial(work, rows)) {
             backwardRows(y, g, out, k, log, 0, rows);
+            return;
+        }
+        if (inner >= L) {
+            int blocks = Math.max(1, inner / COLUMN_BLOCK);
+            par.run(l.outer() * blocks, work, (a, b) -> {
+                for (int u = a; u < b; u++) {
+                    int o = u / blocks;
+                    int c0 = (u - o * blocks) * COLUMN_BLOCK;
+                    int c1 = u - o * blocks == blocks - 1 ? inner : c0 + COLUMN_BLOCK;
+                    int base = o * k * inner;
+                    for (int c = c0; c < c1; c += L) {
+                        int p = base + Math.min(c, c1 - L);
+                        if (log) {
+                            FloatRows.logSoftmaxBackwardColumns(y, g, out, p, k, inner);
+                        } else {
+                            FloatRows.backwardColumns(y, g, out, p, k, inner);
+                        }
+                    }
+                }
+            });
             return;
         }
         par.run(rows, work, (a, b) -> {
@@ -188,11 +252,44 @@ final class FloatOps {
         int inner = l.inner();
         if (inner == 1 && par.serial(work, rows)) {
             ceRows(z, l, labels, target, scale, lossOut, rowLoss, grad, 0, rows);
+        } else if (blocked(inner, k)) {
+            int groups = groups(inner);
+            par.run(l.outer() * groups, work,
+                    (a, b) -> ceBlocks(z, l, labels, target, scale, lossOut, rowLoss, grad, groups, a, b));
         } else {
             par.run(rows, work, (a, b) -> ceRows(z, l, labels, target, scale, lossOut, rowLoss, grad, a, b));
         }
         if (rowLoss != null) {
             lossOut[0] = (float) (reduction == Reduction.MEAN ? Sums.mean(rowLoss) : Sums.sum(rowLoss));
+        }
+    }
+
+    /** Cross-entropy on an inner axis, L slices at a time in transposed blocks. */
+    private static void ceBlocks(float[] z, Layout l, int[] labels, float[] target, float scale, float[] lossOut,
+                                 double[] rowLoss, float[] grad, int groups, int from, int to) {
+        int k = l.axisLength();
+        int inner = l.inner();
+        float[] zb = new float[L * k];
+        float[] tb = target == null ? null : new float[L * k];
+        float[] gb = new float[L * k];
+        for (int u = from; u < to; u++) {
+            int r0 = firstRow(u, inner, groups);
+            int start = l.rowStart(r0);
+            gatherBlock(z, start, inner, k, zb);
+            if (tb != null) {
+                gatherBlock(target, start, inner, k, tb);
+            }
+            for (int lane = 0; lane < L; lane++) {
+                int o = lane * k;
+                double loss = FloatRows.crossEntropy(zb, o, k, labels == null ? -1 : labels[r0 + lane], tb, o,
+                        scale, gb, o);
+                if (rowLoss != null) {
+                    rowLoss[r0 + lane] = loss;
+                } else {
+                    lossOut[r0 + lane] = (float) loss;
+                }
+            }
+            scatterBlock(gb, grad, start, inner, k);
         }
     }
 

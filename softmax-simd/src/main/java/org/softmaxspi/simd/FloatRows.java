@@ -2,6 +2,7 @@ package org.softmaxspi.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -678,29 +679,8 @@ final class FloatRows {
             m = max(m, FloatVector.fromArray(S, z, p + j * inner));
         }
         VectorMask<Float> bad = m.eq(NEG_INF).or(m.eq(POS_INF));
-        FloatVector hi = FloatVector.zero(S);
-        FloatVector lo = hi;
-        FloatVector blk = hi;
-        int n = 0;
-        for (int j = 0, q = p; j < k; j++, q += inner) {
-            FloatVector e = FloatExp.exp(FloatVector.fromArray(S, z, q).sub(m));
-            if (!log) {
-                e.intoArray(out, q);
-            }
-            blk = blk.add(e);
-            if (++n == 4) {
-                FloatVector s = hi.add(blk);
-                FloatVector bb = s.sub(hi);
-                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-                hi = s;
-                blk = FloatVector.zero(S);
-                n = 0;
-            }
-        }
-        FloatVector s = hi.add(blk);
-        FloatVector bb = s.sub(hi);
-        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        s = s.add(lo);
+        columnExp(z, out, p, k, inner, m);
+        FloatVector s = columnSum(out, p, k, inner);
         if (!log) {
             FloatVector inv = FloatVector.broadcast(S, ONE).div(s).blend(NAN, bad);
             for (int j = 0, q = p; j < k; j++, q += inner) {
@@ -715,6 +695,121 @@ final class FloatRows {
             for (int j = 0, q = p; j < k; j++, q += inner) {
                 FloatVector.fromArray(S, z, q).sub(m).sub(ls).intoArray(out, q);
             }
+        }
+    }
+
+    /** out = e^(z - m) for the L slices at p (one exp per method, no branch in the loop: see {@link #expSum}). */
+    private static void columnExp(float[] z, float[] out, int p, int k, int inner, FloatVector m) {
+        for (int j = 0, q = p; j < k; j++, q += inner) {
+            FloatExp.exp(FloatVector.fromArray(S, z, q).sub(m)).intoArray(out, q);
+        }
+    }
+
+    /** Per lane, the sum of the k stored values of the L slices at p: blocks of 4 summed plainly, added by TwoSum. */
+    private static FloatVector columnSum(float[] out, int p, int k, int inner) {
+        FloatVector hi = FloatVector.zero(S);
+        FloatVector lo = hi;
+        int j = 0;
+        int q = p;
+        for (; j <= k - 4; j += 4, q += 4 * inner) {
+            FloatVector blk = FloatVector.fromArray(S, out, q)
+                    .add(FloatVector.fromArray(S, out, q + inner))
+                    .add(FloatVector.fromArray(S, out, q + 2 * inner))
+                    .add(FloatVector.fromArray(S, out, q + 3 * inner));
+            FloatVector s = hi.add(blk);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+            hi = s;
+        }
+        FloatVector blk = FloatVector.zero(S);
+        for (; j < k; j++, q += inner) {
+            blk = blk.add(FloatVector.fromArray(S, out, q));
+        }
+        FloatVector s = hi.add(blk);
+        FloatVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        return s.add(lo);
+    }
+
+    /**
+     * The softmax backward pass y (g - Σ g y) of the L slices at p (one per lane, element j at
+     * {@code p + j·inner + lane}); a slice whose y or g holds a non-finite entry becomes NaN.
+     */
+    static void backwardColumns(float[] y, float[] g, float[] out, int p, int k, int inner) {
+        FloatVector hi = FloatVector.zero(S);
+        FloatVector lo = hi;
+        FloatVector bad = hi;
+        int j = 0;
+        int q = p;
+        for (; j <= k - 4; j += 4, q += 4 * inner) {
+            FloatVector y0 = FloatVector.fromArray(S, y, q);
+            FloatVector y1 = FloatVector.fromArray(S, y, q + inner);
+            FloatVector y2 = FloatVector.fromArray(S, y, q + 2 * inner);
+            FloatVector y3 = FloatVector.fromArray(S, y, q + 3 * inner);
+            FloatVector g0 = FloatVector.fromArray(S, g, q);
+            FloatVector g1 = FloatVector.fromArray(S, g, q + inner);
+            FloatVector g2 = FloatVector.fromArray(S, g, q + 2 * inner);
+            FloatVector g3 = FloatVector.fromArray(S, g, q + 3 * inner);
+            bad = bad.add(y0.sub(y0)).add(y1.sub(y1)).add(y2.sub(y2)).add(y3.sub(y3))
+                    .add(g0.sub(g0)).add(g1.sub(g1)).add(g2.sub(g2)).add(g3.sub(g3));
+            FloatVector blk = g0.fma(y0, g1.mul(y1)).add(g2.fma(y2, g3.mul(y3)));
+            FloatVector s = hi.add(blk);
+            FloatVector bb = s.sub(hi);
+            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+            hi = s;
+        }
+        FloatVector blk = FloatVector.zero(S);
+        for (; j < k; j++, q += inner) {
+            FloatVector yv = FloatVector.fromArray(S, y, q);
+            FloatVector gv = FloatVector.fromArray(S, g, q);
+            bad = bad.add(yv.sub(yv)).add(gv.sub(gv));
+            blk = gv.fma(yv, blk);
+        }
+        FloatVector s = hi.add(blk);
+        FloatVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        FloatVector d = s.add(lo).blend(NAN, bad.compare(VectorOperators.NE, ZERO));
+        for (j = 0, q = p; j < k; j++, q += inner) {
+            FloatVector.fromArray(S, y, q).mul(FloatVector.fromArray(S, g, q).sub(d)).intoArray(out, q);
+        }
+    }
+
+    /**
+     * The log-softmax backward pass g - e^l Σ g of the L slices at p (as in {@link #backwardColumns});
+     * a slice whose l holds NaN or +∞, or whose g holds a non-finite entry, becomes NaN.
+     */
+    static void logSoftmaxBackwardColumns(float[] l, float[] g, float[] out, int p, int k, int inner) {
+        FloatVector hi = FloatVector.zero(S);
+        FloatVector lo = hi;
+        FloatVector bad = hi;
+        FloatVector blk = hi;
+        int j = 0;
+        int q = p;
+        for (; j < k; j++, q += inner) {
+            FloatVector lv = FloatVector.fromArray(S, l, q);
+            FloatVector gv = FloatVector.fromArray(S, g, q);
+            FloatVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
+            bad = bad.add(lf.sub(lf)).add(gv.sub(gv));
+            blk = blk.add(gv);
+            if ((j & 3) == 3) {
+                FloatVector s = hi.add(blk);
+                FloatVector bb = s.sub(hi);
+                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+                hi = s;
+                blk = FloatVector.zero(S);
+            }
+        }
+        FloatVector s = hi.add(blk);
+        FloatVector bb = s.sub(hi);
+        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
+        FloatVector nsg = s.add(lo).neg().blend(NAN, bad.compare(VectorOperators.NE, ZERO));
+        lsbColumnsWrite(l, g, out, p, k, inner, nsg);
+    }
+
+    /** out = e^l·nsg + g for the L slices at p (one exp per method). */
+    private static void lsbColumnsWrite(float[] l, float[] g, float[] out, int p, int k, int inner, FloatVector nsg) {
+        for (int j = 0, q = p; j < k; j++, q += inner) {
+            FloatExp.exp(FloatVector.fromArray(S, l, q)).fma(nsg, FloatVector.fromArray(S, g, q)).intoArray(out, q);
         }
     }
 }

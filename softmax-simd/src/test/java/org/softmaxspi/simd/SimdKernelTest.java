@@ -337,6 +337,129 @@ class SimdKernelTest {
         }
     }
 
+    /** [a, k, b] along axis 1 → [a, b, k] (the same slices, contiguous). */
+    private static float[] moveAxisLast(float[] x, int a, int k, int b) {
+        float[] t = new float[x.length];
+        for (int o = 0; o < a; o++) {
+            for (int j = 0; j < k; j++) {
+                for (int i = 0; i < b; i++) {
+                    t[(o * b + i) * k + j] = x[(o * k + j) * b + i];
+                }
+            }
+        }
+        return t;
+    }
+
+    private static double[] moveAxisLast(double[] x, int a, int k, int b) {
+        double[] t = new double[x.length];
+        for (int o = 0; o < a; o++) {
+            for (int j = 0; j < k; j++) {
+                for (int i = 0; i < b; i++) {
+                    t[(o * b + i) * k + j] = x[(o * k + j) * b + i];
+                }
+            }
+        }
+        return t;
+    }
+
+    @Test
+    void innerAxisCrossEntropyIsTheLastAxisPathBitForBit() {
+        SplittableRandom r = new SplittableRandom(13);
+        int[][] shapes = {{2, 37, LF + 3}, {1, 5, 3 * LF}, {3, 2 * LF + 1, LF}, {2, 9, LD + 1}};
+        for (SoftmaxKernel kern : new SoftmaxKernel[] {kernel(1, Long.MAX_VALUE), kernel(4, 0)}) {
+            for (int[] shape : shapes) {
+                int a = shape[0];
+                int k = shape[1];
+                int b = shape[2];
+                int n = a * k * b;
+                Layout inner = Layout.of(shape, 1);
+                Layout last = Layout.of(new int[] {a, b, k}, 2);
+                float[] z = randomFloats(r, n, 3);
+                z[5] = Float.NEGATIVE_INFINITY;
+                double[] zd = randomDoubles(r, n, 3);
+                int[] labels = new int[a * b];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = r.nextInt(k);
+                }
+                float[] t = new float[n];
+                for (int i = 0; i < n; i++) {
+                    t[i] = r.nextInt(4) == 0 ? 0 : (float) r.nextDouble();
+                }
+                for (Reduction red : Reduction.values()) {
+                    int lossLen = red == Reduction.NONE ? a * b : 1;
+                    String what = java.util.Arrays.toString(shape) + " " + red;
+                    float[] loss = new float[lossLen];
+                    float[] grad = new float[n];
+                    float[] lossT = new float[lossLen];
+                    float[] gradT = new float[n];
+                    kern.crossEntropy(z, inner, labels, red, loss, grad);
+                    kern.crossEntropy(moveAxisLast(z, a, k, b), last, labels, red, lossT, gradT);
+                    assertArrayEquals(lossT, loss, "float32 labels loss " + what);
+                    assertArrayEquals(gradT, moveAxisLast(grad, a, k, b), "float32 labels grad " + what);
+                    kern.crossEntropy(z, inner, t, red, loss, grad);
+                    kern.crossEntropy(moveAxisLast(z, a, k, b), last, moveAxisLast(t, a, k, b), red, lossT, gradT);
+                    assertArrayEquals(lossT, loss, "float32 target loss " + what);
+                    assertArrayEquals(gradT, moveAxisLast(grad, a, k, b), "float32 target grad " + what);
+                    double[] lossD = new double[lossLen];
+                    double[] gradD = new double[n];
+                    double[] lossDT = new double[lossLen];
+                    double[] gradDT = new double[n];
+                    kern.crossEntropy(zd, inner, labels, red, lossD, gradD);
+                    kern.crossEntropy(moveAxisLast(zd, a, k, b), last, labels, red, lossDT, gradDT);
+                    assertArrayEquals(lossDT, lossD, "float64 labels loss " + what);
+                    assertArrayEquals(gradDT, moveAxisLast(gradD, a, k, b), "float64 labels grad " + what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void innerAxisBackwardPassesMatchTheReference() {
+        SoftmaxKernel kern = kernel(4, 0);
+        SplittableRandom r = new SplittableRandom(17);
+        int[][] shapes = {{2, 37, LF + 3}, {1, 5, 3 * LF}, {3, 2 * LF + 1, 4 * LF + 1}, {2, 9, LD + 1}};
+        for (int[] shape : shapes) {
+            int n = shape[0] * shape[1] * shape[2];
+            Layout l = Layout.of(shape, 1);
+            float[] z = randomFloats(r, n, 3);
+            float[] y = REFERENCE.softmax(z, shape, 1);
+            float[] ls = REFERENCE.logSoftmax(z, shape, 1);
+            float[] g = randomFloats(r, n, 1);
+            g[7] = Float.NaN; // poisons one slice: NaN there, in both
+            double maxG = 0;
+            for (float v : g) {
+                maxG = Float.isFinite(v) ? Math.max(maxG, Math.abs(v)) : maxG;
+            }
+            float[] got = new float[n];
+            kern.backward(y, g, l, got);
+            float[] want = REFERENCE.backward(y, g, shape, 1);
+            for (int i = 0; i < n; i++) {
+                double tol = 32 * Math.ulp((float) (Math.abs(y[i]) * 2 * maxG)) + Math.ulp(want[i]);
+                assertTrue(Float.isNaN(want[i]) ? Float.isNaN(got[i]) : Math.abs(got[i] - want[i]) <= tol,
+                        "backward " + java.util.Arrays.toString(shape) + " i=" + i + ": " + got[i] + " vs " + want[i]);
+            }
+            kern.logSoftmaxBackward(ls, g, l, got);
+            want = REFERENCE.logSoftmaxBackward(ls, g, shape, 1);
+            for (int i = 0; i < n; i++) {
+                double tol = 32 * Math.ulp((float) (shape[1] * maxG)) + Math.ulp(want[i]);
+                assertTrue(Float.isNaN(want[i]) ? Float.isNaN(got[i]) : Math.abs(got[i] - want[i]) <= tol,
+                        "log-softmax backward " + java.util.Arrays.toString(shape) + " i=" + i + ": " + got[i]
+                                + " vs " + want[i]);
+            }
+            double[] zd = randomDoubles(r, n, 3);
+            double[] yd = REFERENCE.softmax(zd, shape, 1);
+            double[] gd = randomDoubles(r, n, 1);
+            double[] gotD = new double[n];
+            kern.backward(yd, gd, l, gotD);
+            double[] wantD = REFERENCE.backward(yd, gd, shape, 1);
+            for (int i = 0; i < n; i++) {
+                double tol = 32 * Math.ulp(Math.abs(yd[i]) * 8) + Math.ulp(wantD[i]);
+                assertTrue(Math.abs(gotD[i] - wantD[i]) <= tol, "float64 backward " + java.util.Arrays.toString(shape)
+                        + " i=" + i + ": " + gotD[i] + " vs " + wantD[i]);
+            }
+        }
+    }
+
     @Test
     void threadSplittingIsBitIdentical() {
         SoftmaxKernel one = kernel(1, Long.MAX_VALUE);
