@@ -3,9 +3,10 @@ package org.softmaxspi.simd;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@code e^x} in float64, for vectors and, bit for bit the same, for scalars.
+ * {@code e^x} in float64, for runs of vectors and, bit for bit the same, for scalars.
  *
  * <p>As {@link FloatExp}: {@code x} clamped to [-746, 710]; {@code n = round(x·log2 e)} by the
  * 1.5·2^52 trick; Cody–Waite {@code r} with two FMAs; {@code e^r = 1 + (r + r²·Q(r))} with the
@@ -35,38 +36,40 @@ final class DoubleExp {
     static final double C12 = 1.0 / 479001600;
     static final double C13 = 1.0 / 6227020800.0;
 
-    private static DoubleVector bc(DoubleVector like, double c) {
-        return DoubleVector.broadcast(like.species(), c);
-    }
+    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
 
     private DoubleExp() {
     }
 
-    static DoubleVector exp(DoubleVector x) {
-        x = x.blend(LO, x.lt(LO));
-        x = x.blend(HI, x.lt(HI).not().and(x.eq(x)));
-        DoubleVector t = x.fma(LOG2E, MAGIC);
-        DoubleVector n = t.sub(MAGIC);
-        DoubleVector r = n.fma(bc(x, -LN2_HI), x);
-        r = n.fma(bc(x, -LN2_LO), r);
-        DoubleVector q = r.fma(C13, C12)
-                .fma(r, bc(x, C11))
-                .fma(r, bc(x, C10))
-                .fma(r, bc(x, C9))
-                .fma(r, bc(x, C8))
-                .fma(r, bc(x, C7))
-                .fma(r, bc(x, C6))
-                .fma(r, bc(x, C5))
-                .fma(r, bc(x, C4))
-                .fma(r, bc(x, C3))
-                .fma(r, bc(x, C2));
-        DoubleVector p = r.mul(r).fma(q, r).add(1.0);
-        LongVector ni = t.reinterpretAsLongs().sub(MAGIC_BITS);
-        LongVector n1 = n.fma(0.5, MAGIC).reinterpretAsLongs().sub(MAGIC_BITS);
-        LongVector n2 = ni.sub(n1);
-        DoubleVector s1 = n1.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        DoubleVector s2 = n2.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        return p.mul(s1).mul(s2);
+    /** As {@link FloatExp#expInto}, for float64. */
+    static void expInto(double[] x, int xo, int step, int len, DoubleVector m, double[] out, int oo) {
+        for (int i = 0; i < len; i += step) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i).sub(m);
+            v = v.blend(LO, v.lt(LO));
+            v = v.blend(HI, v.lt(HI).not().and(v.eq(v)));
+            DoubleVector t = v.fma(LOG2E, MAGIC);
+            DoubleVector n = t.sub(MAGIC);
+            DoubleVector r = n.fma(DoubleVector.broadcast(S, -LN2_HI), v);
+            r = n.fma(DoubleVector.broadcast(S, -LN2_LO), r);
+            DoubleVector q = r.fma(C13, C12)
+                    .fma(r, DoubleVector.broadcast(S, C11))
+                    .fma(r, DoubleVector.broadcast(S, C10))
+                    .fma(r, DoubleVector.broadcast(S, C9))
+                    .fma(r, DoubleVector.broadcast(S, C8))
+                    .fma(r, DoubleVector.broadcast(S, C7))
+                    .fma(r, DoubleVector.broadcast(S, C6))
+                    .fma(r, DoubleVector.broadcast(S, C5))
+                    .fma(r, DoubleVector.broadcast(S, C4))
+                    .fma(r, DoubleVector.broadcast(S, C3))
+                    .fma(r, DoubleVector.broadcast(S, C2));
+            DoubleVector p = r.mul(r).fma(q, r).add(1.0);
+            LongVector ni = t.reinterpretAsLongs().sub(MAGIC_BITS);
+            LongVector n1 = n.fma(0.5, MAGIC).reinterpretAsLongs().sub(MAGIC_BITS);
+            LongVector n2 = ni.sub(n1);
+            DoubleVector s1 = n1.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+            DoubleVector s2 = n2.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
+            p.mul(s1).mul(s2).intoArray(out, oo + i);
+        }
     }
 
     /** Lower end of the fast path's domain: for x >= FAST_LO, n >= -1010 and e^x is a normal double. */
@@ -74,30 +77,33 @@ final class DoubleExp {
     static final long FAST_BIAS = 1023 - MAGIC_BITS;
 
     /**
-     * {@code e^x} for x in [FAST_LO, 709] only (the caller checks): no clamps, one scaling by 2^n.
-     * In that range p·2^n1·2^n2 and p·2^n are both exact products, so the result has the same bits
-     * as {@link #exp(DoubleVector)} and {@link #exp(double)}. Written by hand (FloatExp.expFast is
-     * the float version); DoubleRows, generated from FloatRows, calls it.
+     * As {@link FloatExp#expFastInto}, for float64: arguments in [FAST_LO, 709] only, the same bits
+     * as {@link #expInto} and {@link #exp(double)}. Written by hand, like the rest of this class;
+     * DoubleRows, generated from FloatRows, calls it.
      */
-    static DoubleVector expFast(DoubleVector x) {
-        DoubleVector t = x.fma(LOG2E, MAGIC);
-        DoubleVector n = t.sub(MAGIC);
-        DoubleVector r = n.fma(bc(x, -LN2_HI), x);
-        r = n.fma(bc(x, -LN2_LO), r);
-        DoubleVector q = r.fma(C13, C12)
-                .fma(r, bc(x, C11))
-                .fma(r, bc(x, C10))
-                .fma(r, bc(x, C9))
-                .fma(r, bc(x, C8))
-                .fma(r, bc(x, C7))
-                .fma(r, bc(x, C6))
-                .fma(r, bc(x, C5))
-                .fma(r, bc(x, C4))
-                .fma(r, bc(x, C3))
-                .fma(r, bc(x, C2));
-        DoubleVector p = r.mul(r).fma(q, r).add(1.0);
-        DoubleVector s = t.reinterpretAsLongs().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-        return p.mul(s);
+    static void expFastInto(double[] x, int xo, int step, int len, DoubleVector m, double[] out, int oo) {
+        for (int i = 0; i < len; i += step) {
+            DoubleVector v = DoubleVector.fromArray(S, x, xo + i).sub(m);
+            DoubleVector t = v.fma(LOG2E, MAGIC);
+            DoubleVector n = t.sub(MAGIC);
+            DoubleVector r = n.fma(DoubleVector.broadcast(S, -LN2_HI), v);
+            r = n.fma(DoubleVector.broadcast(S, -LN2_LO), r);
+            DoubleVector q = r.fma(C13, C12)
+                    .fma(r, DoubleVector.broadcast(S, C11))
+                    .fma(r, DoubleVector.broadcast(S, C10))
+                    .fma(r, DoubleVector.broadcast(S, C9))
+                    .fma(r, DoubleVector.broadcast(S, C8))
+                    .fma(r, DoubleVector.broadcast(S, C7))
+                    .fma(r, DoubleVector.broadcast(S, C6))
+                    .fma(r, DoubleVector.broadcast(S, C5))
+                    .fma(r, DoubleVector.broadcast(S, C4))
+                    .fma(r, DoubleVector.broadcast(S, C3))
+                    .fma(r, DoubleVector.broadcast(S, C2));
+            DoubleVector p = r.mul(r).fma(q, r).add(1.0);
+            DoubleVector s = t.reinterpretAsLongs().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 52)
+                    .reinterpretAsDoubles();
+            p.mul(s).intoArray(out, oo + i);
+        }
     }
 
     static double exp(double x) {

@@ -55,6 +55,7 @@ final class DoubleRows {
         return IOTA.lt((double) (L - tail));
     }
 
+    /** The lane-wise max for folds; loops write the blend out (a helper call in a vector loop may stay a call). */
     private static DoubleVector max(DoubleVector a, DoubleVector b) {
         return a.blend(b, a.lt(b));
     }
@@ -158,15 +159,19 @@ final class DoubleRows {
         DoubleVector b = a;
         int i = L;
         for (; i <= k - 2 * L; i += 2 * L) {
-            a = max(a, DoubleVector.fromArray(S, z, zo + i));
-            b = max(b, DoubleVector.fromArray(S, z, zo + i + L));
+            DoubleVector v = DoubleVector.fromArray(S, z, zo + i);
+            a = a.blend(v, a.lt(v));
+            DoubleVector w = DoubleVector.fromArray(S, z, zo + i + L);
+            b = b.blend(w, b.lt(w));
         }
         if (i <= k - L) {
-            a = max(a, DoubleVector.fromArray(S, z, zo + i));
+            DoubleVector v = DoubleVector.fromArray(S, z, zo + i);
+            a = a.blend(v, a.lt(v));
             i += L;
         }
         if (i < k) {
-            b = max(b, DoubleVector.fromArray(S, z, zo + k - L));
+            DoubleVector v = DoubleVector.fromArray(S, z, zo + k - L);
+            b = b.blend(v, b.lt(v));
         }
         return foldMax(max(a, b));
     }
@@ -184,21 +189,21 @@ final class DoubleRows {
         for (; i <= k - 2 * L; i += 2 * L) {
             DoubleVector v = DoubleVector.fromArray(S, z, zo + i);
             DoubleVector w = DoubleVector.fromArray(S, z, zo + i + L);
-            a = max(a, v);
+            a = a.blend(v, a.lt(v));
             b = b.blend(v, v.lt(b));
-            c = max(c, w);
+            c = c.blend(w, c.lt(w));
             d = d.blend(w, w.lt(d));
         }
         if (i < k) {
             DoubleVector v = DoubleVector.fromArray(S, z, zo + Math.min(i, k - L));
             DoubleVector w = DoubleVector.fromArray(S, z, zo + k - L);
-            a = max(a, v);
+            a = a.blend(v, a.lt(v));
             b = b.blend(v, v.lt(b));
-            c = max(c, w);
+            c = c.blend(w, c.lt(w));
             d = d.blend(w, w.lt(d));
         }
         mm[0] = foldMax(max(a, c));
-        mm[1] = -foldMax(b.blend(d, d.lt(b)).neg());
+        mm[1] = -foldMax(b.blend(d, d.lt(b)).mul(-1f)); // mul, not neg(): JDK 17 does not intrinsify neg() of 512-bit doubles
     }
 
     /**
@@ -206,10 +211,9 @@ final class DoubleRows {
      * {@code fast} when every z - m is >= DoubleExp.FAST_LO (and <= 0): then the one-scaling exp,
      * which gives the same bits as the general one, serves.
      *
-     * <p>The exps are stored by one loop and summed by a second pass over the stored values (still
-     * in cache): C2 (JDK 17) compiles a loop holding a vector exp and a compensated sum 1.5-3x
-     * slower than the two loops together, and it gives up inlining (so boxes vectors) when a method
-     * holds more than one vector exp (measured); hence also one exp per method.
+     * <p>The exps are stored by one loop ({@link DoubleExp#expInto}) and summed by a second pass over
+     * the stored values (still in cache): C2 (JDK 17) compiled a loop holding both a vector exp and
+     * a compensated sum 1.5-3x slower than the two loops together (measured).
      */
     static double expSum(double[] z, int zo, double[] out, int oo, int k, double m, boolean fast) {
         if (fast) {
@@ -222,18 +226,12 @@ final class DoubleRows {
 
     /** out[oo + i] = e^(z[zo + i] - m) for the whole vectors of the row (i < k - k % L); the fast exp. */
     private static void expStoreFast(double[] z, int zo, double[] out, int oo, int k, double m) {
-        DoubleVector vm = DoubleVector.broadcast(S, m);
-        for (int i = 0; i <= k - L; i += L) {
-            DoubleExp.expFast(DoubleVector.fromArray(S, z, zo + i).sub(vm)).intoArray(out, oo + i);
-        }
+        DoubleExp.expFastInto(z, zo, L, k - k % L, DoubleVector.broadcast(S, m), out, oo);
     }
 
     /** {@link #expStoreFast} with the general exp (clamps, gradual underflow). */
     private static void expStore(double[] z, int zo, double[] out, int oo, int k, double m) {
-        DoubleVector vm = DoubleVector.broadcast(S, m);
-        for (int i = 0; i <= k - L; i += L) {
-            DoubleExp.exp(DoubleVector.fromArray(S, z, zo + i).sub(vm)).intoArray(out, oo + i);
-        }
+        DoubleExp.expInto(z, zo, L, k - k % L, DoubleVector.broadcast(S, m), out, oo);
     }
 
     /**
@@ -464,12 +462,13 @@ final class DoubleRows {
         lsbWrite(l, lo0, g, go, out, oo, k, DoubleVector.broadcast(S, -sg));
     }
 
-    /** out = e^l·nsg + g; the overlapping last vector rewrites identical values. */
+    /** out = e^l·nsg + g: e^l stored first, then the products (the row is in cache by then). */
     private static void lsbWrite(double[] l, int lo0, double[] g, int go, double[] out, int oo, int k, DoubleVector nsg) {
+        int whole = k - k % L;
+        DoubleExp.expInto(l, lo0, L, whole, DoubleVector.zero(S), out, oo);
         int i = 0;
-        for (; i <= k - L; i += L) {
-            DoubleExp.exp(DoubleVector.fromArray(S, l, lo0 + i)).fma(nsg, DoubleVector.fromArray(S, g, go + i))
-                    .intoArray(out, oo + i);
+        for (; i < whole; i += L) {
+            DoubleVector.fromArray(S, out, oo + i).fma(nsg, DoubleVector.fromArray(S, g, go + i)).intoArray(out, oo + i);
         }
         double ns = nsg.lane(0);
         for (; i < k; i++) {
@@ -676,7 +675,8 @@ final class DoubleRows {
     static void columns(double[] z, double[] out, int p, int k, int inner, boolean log, double[] scratch) {
         DoubleVector m = DoubleVector.fromArray(S, z, p);
         for (int j = 1; j < k; j++) {
-            m = max(m, DoubleVector.fromArray(S, z, p + j * inner));
+            DoubleVector v = DoubleVector.fromArray(S, z, p + j * inner);
+            m = m.blend(v, m.lt(v));
         }
         VectorMask<Double> bad = m.eq(NEG_INF).or(m.eq(POS_INF));
         columnExp(z, out, p, k, inner, m);
@@ -698,11 +698,9 @@ final class DoubleRows {
         }
     }
 
-    /** out = e^(z - m) for the L slices at p (one exp per method, no branch in the loop: see {@link #expSum}). */
+    /** out = e^(z - m) for the L slices at p. */
     private static void columnExp(double[] z, double[] out, int p, int k, int inner, DoubleVector m) {
-        for (int j = 0, q = p; j < k; j++, q += inner) {
-            DoubleExp.exp(DoubleVector.fromArray(S, z, q).sub(m)).intoArray(out, q);
-        }
+        DoubleExp.expInto(z, p, inner, k * inner, m, out, p);
     }
 
     /** Per lane, the sum of the k stored values of the L slices at p: blocks of 4 summed plainly, added by TwoSum. */
@@ -802,14 +800,15 @@ final class DoubleRows {
         DoubleVector s = hi.add(blk);
         DoubleVector bb = s.sub(hi);
         lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        DoubleVector nsg = s.add(lo).neg().blend(NAN, bad.compare(VectorOperators.NE, ZERO));
+        DoubleVector nsg = s.add(lo).mul(-1f).blend(NAN, bad.compare(VectorOperators.NE, ZERO));
         lsbColumnsWrite(l, g, out, p, k, inner, nsg);
     }
 
-    /** out = e^l·nsg + g for the L slices at p (one exp per method). */
+    /** out = e^l·nsg + g for the L slices at p. */
     private static void lsbColumnsWrite(double[] l, double[] g, double[] out, int p, int k, int inner, DoubleVector nsg) {
+        DoubleExp.expInto(l, p, inner, k * inner, DoubleVector.zero(S), out, p);
         for (int j = 0, q = p; j < k; j++, q += inner) {
-            DoubleExp.exp(DoubleVector.fromArray(S, l, q)).fma(nsg, DoubleVector.fromArray(S, g, q)).intoArray(out, q);
+            DoubleVector.fromArray(S, out, q).fma(nsg, DoubleVector.fromArray(S, g, q)).intoArray(out, q);
         }
     }
 }

@@ -3,9 +3,10 @@ package org.softmaxspi.simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * {@code e^x} in float32, for vectors and, bit for bit the same, for scalars.
+ * {@code e^x} in float32, for runs of vectors and, bit for bit the same, for scalars.
  *
  * <p>{@code x} is clamped to [-104, 89] (beyond them the result is 0 or +∞ anyway; NaN stays NaN);
  * {@code n = round(x·log2 e)} by the 1.5·2^23 trick; {@code r = x - n·ln 2} with two FMAs
@@ -32,33 +33,42 @@ final class FloatExp {
     static final float C7 = (float) (1.0 / 5040);
     static final float C8 = (float) (1.0 / 40320);
 
-    private static FloatVector bc(FloatVector like, float c) {
-        return FloatVector.broadcast(like.species(), c);
-    }
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private FloatExp() {
     }
 
-    static FloatVector exp(FloatVector x) {
-        x = x.blend(LO, x.lt(LO));
-        x = x.blend(HI, x.lt(HI).not().and(x.eq(x)));
-        FloatVector t = x.fma(LOG2E, MAGIC);
-        FloatVector n = t.sub(MAGIC);
-        FloatVector r = n.fma(bc(x, -LN2_HI), x);
-        r = n.fma(bc(x, -LN2_LO), r);
-        FloatVector q = r.fma(C8, C7)
-                .fma(r, bc(x, C6))
-                .fma(r, bc(x, C5))
-                .fma(r, bc(x, C4))
-                .fma(r, bc(x, C3))
-                .fma(r, bc(x, C2));
-        FloatVector p = r.mul(r).fma(q, r).add(1f);
-        IntVector ni = t.reinterpretAsInts().sub(MAGIC_BITS);
-        IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-        IntVector n2 = ni.sub(n1);
-        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(s1).mul(s2);
+    /**
+     * {@code out[oo + i] = e^(x[xo + i] - m)} for {@code i = 0, step, 2·step, ... < len}, a vector
+     * (L consecutive entries) at each i: {@code step = L} for a contiguous run of whole vectors,
+     * the row stride for columns. The vector exp is written out here and in {@link #expFastInto}
+     * only, never called from a loop: C2 (JDK 17) sometimes declines to inline a call this size
+     * ("callee is too large", node-count cutoff), and then boxes every vector, which made float64
+     * softmax 5× slower (measured).
+     */
+    static void expInto(float[] x, int xo, int step, int len, FloatVector m, float[] out, int oo) {
+        for (int i = 0; i < len; i += step) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(m);
+            v = v.blend(LO, v.lt(LO));
+            v = v.blend(HI, v.lt(HI).not().and(v.eq(v)));
+            FloatVector t = v.fma(LOG2E, MAGIC);
+            FloatVector n = t.sub(MAGIC);
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), v);
+            r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(C8, C7)
+                    .fma(r, FloatVector.broadcast(S, C6))
+                    .fma(r, FloatVector.broadcast(S, C5))
+                    .fma(r, FloatVector.broadcast(S, C4))
+                    .fma(r, FloatVector.broadcast(S, C3))
+                    .fma(r, FloatVector.broadcast(S, C2));
+            FloatVector p = r.mul(r).fma(q, r).add(1f);
+            IntVector ni = t.reinterpretAsInts().sub(MAGIC_BITS);
+            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
+            IntVector n2 = ni.sub(n1);
+            FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            p.mul(s1).mul(s2).intoArray(out, oo + i);
+        }
     }
 
     /** Lower end of the fast path's domain: for x >= FAST_LO, n >= -125 and e^x is a normal float. */
@@ -66,24 +76,28 @@ final class FloatExp {
     static final int FAST_BIAS = 127 - MAGIC_BITS;
 
     /**
-     * {@code e^x} for x in [FAST_LO, 88] only (the caller checks): no clamps, one scaling by 2^n.
-     * In that range p·2^n1·2^n2 and p·2^n are both exact products, so the result has the same bits
-     * as {@link #exp(FloatVector)} and {@link #exp(float)}.
+     * {@link #expInto} for arguments {@code x - m} in [FAST_LO, 88] only (the caller checks): no
+     * clamps, one scaling by 2^n. In that range p·2^n1·2^n2 and p·2^n are both exact products, so
+     * the results have the same bits as {@link #expInto} and {@link #exp(float)}.
      */
-    static FloatVector expFast(FloatVector x) {
-        FloatVector t = x.fma(LOG2E, MAGIC);
-        FloatVector n = t.sub(MAGIC);
-        FloatVector r = n.fma(bc(x, -LN2_HI), x);
-        r = n.fma(bc(x, -LN2_LO), r);
-        FloatVector q = r.fma(C8, C7)
-                .fma(r, bc(x, C6))
-                .fma(r, bc(x, C5))
-                .fma(r, bc(x, C4))
-                .fma(r, bc(x, C3))
-                .fma(r, bc(x, C2));
-        FloatVector p = r.mul(r).fma(q, r).add(1f);
-        FloatVector s = t.reinterpretAsInts().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        return p.mul(s);
+    static void expFastInto(float[] x, int xo, int step, int len, FloatVector m, float[] out, int oo) {
+        for (int i = 0; i < len; i += step) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(m);
+            FloatVector t = v.fma(LOG2E, MAGIC);
+            FloatVector n = t.sub(MAGIC);
+            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), v);
+            r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+            FloatVector q = r.fma(C8, C7)
+                    .fma(r, FloatVector.broadcast(S, C6))
+                    .fma(r, FloatVector.broadcast(S, C5))
+                    .fma(r, FloatVector.broadcast(S, C4))
+                    .fma(r, FloatVector.broadcast(S, C3))
+                    .fma(r, FloatVector.broadcast(S, C2));
+            FloatVector p = r.mul(r).fma(q, r).add(1f);
+            FloatVector s = t.reinterpretAsInts().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 23)
+                    .reinterpretAsFloats();
+            p.mul(s).intoArray(out, oo + i);
+        }
     }
 
     static float exp(float x) {

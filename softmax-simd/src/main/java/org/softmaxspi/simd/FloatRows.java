@@ -55,6 +55,7 @@ final class FloatRows {
         return IOTA.lt((float) (L - tail));
     }
 
+    /** The lane-wise max for folds; loops write the blend out (a helper call in a vector loop may stay a call). */
     private static FloatVector max(FloatVector a, FloatVector b) {
         return a.blend(b, a.lt(b));
     }
@@ -158,15 +159,19 @@ final class FloatRows {
         FloatVector b = a;
         int i = L;
         for (; i <= k - 2 * L; i += 2 * L) {
-            a = max(a, FloatVector.fromArray(S, z, zo + i));
-            b = max(b, FloatVector.fromArray(S, z, zo + i + L));
+            FloatVector v = FloatVector.fromArray(S, z, zo + i);
+            a = a.blend(v, a.lt(v));
+            FloatVector w = FloatVector.fromArray(S, z, zo + i + L);
+            b = b.blend(w, b.lt(w));
         }
         if (i <= k - L) {
-            a = max(a, FloatVector.fromArray(S, z, zo + i));
+            FloatVector v = FloatVector.fromArray(S, z, zo + i);
+            a = a.blend(v, a.lt(v));
             i += L;
         }
         if (i < k) {
-            b = max(b, FloatVector.fromArray(S, z, zo + k - L));
+            FloatVector v = FloatVector.fromArray(S, z, zo + k - L);
+            b = b.blend(v, b.lt(v));
         }
         return foldMax(max(a, b));
     }
@@ -184,21 +189,21 @@ final class FloatRows {
         for (; i <= k - 2 * L; i += 2 * L) {
             FloatVector v = FloatVector.fromArray(S, z, zo + i);
             FloatVector w = FloatVector.fromArray(S, z, zo + i + L);
-            a = max(a, v);
+            a = a.blend(v, a.lt(v));
             b = b.blend(v, v.lt(b));
-            c = max(c, w);
+            c = c.blend(w, c.lt(w));
             d = d.blend(w, w.lt(d));
         }
         if (i < k) {
             FloatVector v = FloatVector.fromArray(S, z, zo + Math.min(i, k - L));
             FloatVector w = FloatVector.fromArray(S, z, zo + k - L);
-            a = max(a, v);
+            a = a.blend(v, a.lt(v));
             b = b.blend(v, v.lt(b));
-            c = max(c, w);
+            c = c.blend(w, c.lt(w));
             d = d.blend(w, w.lt(d));
         }
         mm[0] = foldMax(max(a, c));
-        mm[1] = -foldMax(b.blend(d, d.lt(b)).neg());
+        mm[1] = -foldMax(b.blend(d, d.lt(b)).mul(-1f)); // mul, not neg(): JDK 17 does not intrinsify neg() of 512-bit doubles
     }
 
     /**
@@ -206,10 +211,9 @@ final class FloatRows {
      * {@code fast} when every z - m is >= FloatExp.FAST_LO (and <= 0): then the one-scaling exp,
      * which gives the same bits as the general one, serves.
      *
-     * <p>The exps are stored by one loop and summed by a second pass over the stored values (still
-     * in cache): C2 (JDK 17) compiles a loop holding a vector exp and a compensated sum 1.5-3x
-     * slower than the two loops together, and it gives up inlining (so boxes vectors) when a method
-     * holds more than one vector exp (measured); hence also one exp per method.
+     * <p>The exps are stored by one loop ({@link FloatExp#expInto}) and summed by a second pass over
+     * the stored values (still in cache): C2 (JDK 17) compiled a loop holding both a vector exp and
+     * a compensated sum 1.5-3x slower than the two loops together (measured).
      */
     static double expSum(float[] z, int zo, float[] out, int oo, int k, float m, boolean fast) {
         if (fast) {
@@ -222,18 +226,12 @@ final class FloatRows {
 
     /** out[oo + i] = e^(z[zo + i] - m) for the whole vectors of the row (i < k - k % L); the fast exp. */
     private static void expStoreFast(float[] z, int zo, float[] out, int oo, int k, float m) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        for (int i = 0; i <= k - L; i += L) {
-            FloatExp.expFast(FloatVector.fromArray(S, z, zo + i).sub(vm)).intoArray(out, oo + i);
-        }
+        FloatExp.expFastInto(z, zo, L, k - k % L, FloatVector.broadcast(S, m), out, oo);
     }
 
     /** {@link #expStoreFast} with the general exp (clamps, gradual underflow). */
     private static void expStore(float[] z, int zo, float[] out, int oo, int k, float m) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        for (int i = 0; i <= k - L; i += L) {
-            FloatExp.exp(FloatVector.fromArray(S, z, zo + i).sub(vm)).intoArray(out, oo + i);
-        }
+        FloatExp.expInto(z, zo, L, k - k % L, FloatVector.broadcast(S, m), out, oo);
     }
 
     /**
@@ -464,12 +462,13 @@ final class FloatRows {
         lsbWrite(l, lo0, g, go, out, oo, k, FloatVector.broadcast(S, -sg));
     }
 
-    /** out = e^l·nsg + g; the overlapping last vector rewrites identical values. */
+    /** out = e^l·nsg + g: e^l stored first, then the products (the row is in cache by then). */
     private static void lsbWrite(float[] l, int lo0, float[] g, int go, float[] out, int oo, int k, FloatVector nsg) {
+        int whole = k - k % L;
+        FloatExp.expInto(l, lo0, L, whole, FloatVector.zero(S), out, oo);
         int i = 0;
-        for (; i <= k - L; i += L) {
-            FloatExp.exp(FloatVector.fromArray(S, l, lo0 + i)).fma(nsg, FloatVector.fromArray(S, g, go + i))
-                    .intoArray(out, oo + i);
+        for (; i < whole; i += L) {
+            FloatVector.fromArray(S, out, oo + i).fma(nsg, FloatVector.fromArray(S, g, go + i)).intoArray(out, oo + i);
         }
         float ns = nsg.lane(0);
         for (; i < k; i++) {
@@ -676,7 +675,8 @@ final class FloatRows {
     static void columns(float[] z, float[] out, int p, int k, int inner, boolean log, float[] scratch) {
         FloatVector m = FloatVector.fromArray(S, z, p);
         for (int j = 1; j < k; j++) {
-            m = max(m, FloatVector.fromArray(S, z, p + j * inner));
+            FloatVector v = FloatVector.fromArray(S, z, p + j * inner);
+            m = m.blend(v, m.lt(v));
         }
         VectorMask<Float> bad = m.eq(NEG_INF).or(m.eq(POS_INF));
         columnExp(z, out, p, k, inner, m);
@@ -698,11 +698,9 @@ final class FloatRows {
         }
     }
 
-    /** out = e^(z - m) for the L slices at p (one exp per method, no branch in the loop: see {@link #expSum}). */
+    /** out = e^(z - m) for the L slices at p. */
     private static void columnExp(float[] z, float[] out, int p, int k, int inner, FloatVector m) {
-        for (int j = 0, q = p; j < k; j++, q += inner) {
-            FloatExp.exp(FloatVector.fromArray(S, z, q).sub(m)).intoArray(out, q);
-        }
+        FloatExp.expInto(z, p, inner, k * inner, m, out, p);
     }
 
     /** Per lane, the sum of the k stored values of the L slices at p: blocks of 4 summed plainly, added by TwoSum. */
@@ -802,14 +800,15 @@ final class FloatRows {
         FloatVector s = hi.add(blk);
         FloatVector bb = s.sub(hi);
         lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        FloatVector nsg = s.add(lo).neg().blend(NAN, bad.compare(VectorOperators.NE, ZERO));
+        FloatVector nsg = s.add(lo).mul(-1f).blend(NAN, bad.compare(VectorOperators.NE, ZERO));
         lsbColumnsWrite(l, g, out, p, k, inner, nsg);
     }
 
-    /** out = e^l·nsg + g for the L slices at p (one exp per method). */
+    /** out = e^l·nsg + g for the L slices at p. */
     private static void lsbColumnsWrite(float[] l, float[] g, float[] out, int p, int k, int inner, FloatVector nsg) {
+        FloatExp.expInto(l, p, inner, k * inner, FloatVector.zero(S), out, p);
         for (int j = 0, q = p; j < k; j++, q += inner) {
-            FloatExp.exp(FloatVector.fromArray(S, l, q)).fma(nsg, FloatVector.fromArray(S, g, q)).intoArray(out, q);
+            FloatVector.fromArray(S, out, q).fma(nsg, FloatVector.fromArray(S, g, q)).intoArray(out, q);
         }
     }
 }

@@ -111,9 +111,7 @@ class SimdKernelTest {
         x[6] = 0;
         x[7] = -0f;
         float[] v = new float[n];
-        for (int i = 0; i < n; i += FloatRows.L) {
-            FloatExp.exp(jdk.incubator.vector.FloatVector.fromArray(FloatRows.S, x, i)).intoArray(v, i);
-        }
+        FloatExp.expInto(x, 0, FloatRows.L, n, jdk.incubator.vector.FloatVector.zero(FloatRows.S), v, 0);
         double worst = 0;
         for (int i = 0; i < n; i++) {
             float s = FloatExp.exp(x[i]);
@@ -144,9 +142,7 @@ class SimdKernelTest {
         xf[2] = -0f;
         xf[3] = Float.NaN;
         float[] vf = new float[nf];
-        for (int i = 0; i < nf; i += FloatRows.L) {
-            FloatExp.expFast(jdk.incubator.vector.FloatVector.fromArray(FloatRows.S, xf, i)).intoArray(vf, i);
-        }
+        FloatExp.expFastInto(xf, 0, FloatRows.L, nf, jdk.incubator.vector.FloatVector.zero(FloatRows.S), vf, 0);
         for (int i = 0; i < nf; i++) {
             assertEquals(Float.floatToIntBits(FloatExp.exp(xf[i])), Float.floatToIntBits(vf[i]), "x = " + xf[i]);
         }
@@ -160,9 +156,7 @@ class SimdKernelTest {
         xd[2] = -0.0;
         xd[3] = Double.NaN;
         double[] vd = new double[nd];
-        for (int i = 0; i < nd; i += DoubleRows.L) {
-            DoubleExp.expFast(jdk.incubator.vector.DoubleVector.fromArray(DoubleRows.S, xd, i)).intoArray(vd, i);
-        }
+        DoubleExp.expFastInto(xd, 0, DoubleRows.L, nd, jdk.incubator.vector.DoubleVector.zero(DoubleRows.S), vd, 0);
         for (int i = 0; i < nd; i++) {
             assertEquals(Double.doubleToLongBits(DoubleExp.exp(xd[i])), Double.doubleToLongBits(vd[i]), "x = " + xd[i]);
         }
@@ -183,9 +177,7 @@ class SimdKernelTest {
         x[4] = 709.79;
         x[5] = -745.1;
         double[] v = new double[n];
-        for (int i = 0; i < n; i += DoubleRows.L) {
-            DoubleExp.exp(jdk.incubator.vector.DoubleVector.fromArray(DoubleRows.S, x, i)).intoArray(v, i);
-        }
+        DoubleExp.expInto(x, 0, DoubleRows.L, n, jdk.incubator.vector.DoubleVector.zero(DoubleRows.S), v, 0);
         double worst = 0;
         for (int i = 0; i < n; i++) {
             double s = DoubleExp.exp(x[i]);
