@@ -64,6 +64,10 @@ public final class BenchmarkMain {
         @Option(names = "--dtypes", split = ",", description = "Dtypes instead of the profile's (float32, float64).")
         List<String> dtypes;
 
+        @Option(names = "--warmup-iterations", description = "Warm-up iterations per fork instead of the profile's "
+                + "(the Vector API code of simd wants about 2 s of warm-up before C2 has compiled all of it).")
+        Integer warmupIterations;
+
         @Override
         public Integer call() throws Exception {
             if (threads.equals("both")) {
@@ -99,6 +103,9 @@ public final class BenchmarkMain {
                 if (dtypes != null) {
                     cmd.add("--dtypes=" + String.join(",", dtypes));
                 }
+                if (warmupIterations != null) {
+                    cmd.add("--warmup-iterations=" + warmupIterations);
+                }
                 ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
                 pb.environment().put(OMP, "1");
                 return pb.start().waitFor();
@@ -118,7 +125,7 @@ public final class BenchmarkMain {
                     .param("dtype", dtypes != null ? dtypes.toArray(String[]::new) : p.dtypes())
                     .param("shape", shapeValues)
                     .param("jshape", jacobianValues)
-                    .warmupIterations(p.warmupIterations())
+                    .warmupIterations(warmupIterations != null ? warmupIterations : p.warmupIterations())
                     .warmupTime(TimeValue.milliseconds(p.iterationMillis()))
                     .measurementIterations(p.measurementIterations())
                     .measurementTime(TimeValue.milliseconds(p.iterationMillis()))

@@ -39,7 +39,8 @@ import picocli.CommandLine.Parameters;
         description = "Writes the Markdown report and charts from JMH JSON result files.")
 final class ReportCommand implements Callable<Integer> {
 
-    @Parameters(arity = "1..*", paramLabel = "JSON", description = "JMH result files (from 'run').")
+    @Parameters(arity = "1..*", paramLabel = "JSON", description = "JMH result files (from 'run'); a later file's "
+            + "result replaces an earlier one's for the same mode, op, provider, dtype and shape.")
     List<Path> inputs;
 
     @Option(names = "--out", description = "Report file (default: benchmarks/results/<date>-<machine>.md).")
@@ -68,15 +69,20 @@ final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        List<Result> results = new ArrayList<>();
+        // a later file's result replaces an earlier one for the same mode, op, provider, dtype and
+        // shape, so that a partial rerun (say, one provider) can be merged with a full run
+        Map<List<String>, Result> byKey = new LinkedHashMap<>();
         String jdk = "";
         for (Path in : inputs) {
             JsonNode root = new ObjectMapper().readTree(in.toFile());
             for (JsonNode b : root) {
                 jdk = b.path("jdkVersion").asText() + " (" + b.path("vmName").asText() + ")";
-                results.addAll(toResults(b));
+                for (Result r : toResults(b)) {
+                    byKey.put(List.of(r.mode(), r.op(), r.provider(), r.dtype(), r.shape()), r);
+                }
             }
         }
+        List<Result> results = new ArrayList<>(byKey.values());
         Path target = out != null ? out
                 : Path.of("benchmarks", "results", LocalDate.now() + "-" + Machine.shortName() + ".md");
         Path chartDir = target.resolveSibling(target.getFileName().toString().replace(".md", ""));

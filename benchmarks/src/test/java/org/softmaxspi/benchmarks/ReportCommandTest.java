@@ -42,6 +42,27 @@ class ReportCommandTest {
     }
 
     @Test
+    void report_laterFileReplacesAnEarlierResult(@TempDir Path dir) throws Exception {
+        Path full = dir.resolve("full.json");
+        Files.writeString(full, "[" + String.join(",",
+                result("BaselineBenchmark.copy", "\"dtype\": \"float32\", \"shape\": \"1x1000\"", 100),
+                result("ProviderBenchmark.softmax", "\"provider\": \"fast\", \"dtype\": \"float32\", "
+                        + "\"shape\": \"1x1000\"", 500),
+                result("ProviderBenchmark.softmax", "\"provider\": \"other\", \"dtype\": \"float32\", "
+                        + "\"shape\": \"1x1000\"", 700)) + "]");
+        Path rerun = dir.resolve("rerun.json");
+        Files.writeString(rerun, "[" + result("ProviderBenchmark.softmax", "\"provider\": \"fast\", "
+                + "\"dtype\": \"float32\", \"shape\": \"1x1000\"", 200) + "]");
+        Path out = dir.resolve("report.md");
+        int exit = new CommandLine(new BenchmarkMain()).execute("report", full.toString(), rerun.toString(),
+                "--out", out.toString());
+        assertEquals(0, exit);
+        String md = Files.readString(out);
+        assertThat(md).contains("| 1x1000 | fast | 200 |").doesNotContain("| 1x1000 | fast | 500 |");
+        assertThat(md).contains("| 1x1000 | other | 700 |");
+    }
+
+    @Test
     void workload_parsesShapeAndAxis() {
         Workload w = new Workload("4x3@0");
         assertEquals(0, w.axis);

@@ -1,5 +1,6 @@
 package org.softmaxspi.api;
 
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -15,8 +16,9 @@ public record Capabilities(Set<DType> dtypes, Set<Op> ops) {
     private static final Capabilities ALL = new Capabilities(EnumSet.allOf(DType.class), EnumSet.allOf(Op.class));
 
     public Capabilities {
-        dtypes = Set.copyOf(dtypes);
-        ops = Set.copyOf(ops);
+        // EnumSet: the facade asks on every call, and an EnumSet answers with a bit test
+        dtypes = Collections.unmodifiableSet(dtypes.isEmpty() ? EnumSet.noneOf(DType.class) : EnumSet.copyOf(dtypes));
+        ops = Collections.unmodifiableSet(ops.isEmpty() ? EnumSet.noneOf(Op.class) : EnumSet.copyOf(ops));
     }
 
     /** Every dtype and every operation. */

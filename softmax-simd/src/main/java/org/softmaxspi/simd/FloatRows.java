@@ -17,6 +17,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every row is always computed by the same code in the same order, whichever thread runs it and
  * however the rows are split, so results are bit-for-bit reproducible.
+ *
+ * <p>For maintainers (all measured on JDK 17 C2; each one cost 2-15×): inside a vector loop, call
+ * nothing but the Vector API itself (its methods are force-inlined; a helper of our own may be left
+ * as a call, and then every vector is boxed), so blends are written out and the vector exp exists
+ * only as the loops {@link FloatExp#expInto}/{@link FloatExp#expFastInto}; do not put a vector exp
+ * and a compensated sum in the same loop; use {@code mul(-1)}, not {@code neg()}, which is not
+ * intrinsified for 512-bit doubles; never {@code reduceLanes(ADD)} on floating point (its order is
+ * unspecified). {@code DoubleRows} and {@code DoubleOps} are generated from this file and
+ * {@code FloatOps} by {@code softmax-simd/generate-double.sh}: edit the float files, then run it.
  */
 final class FloatRows {
 
