@@ -17,6 +17,15 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Every row is always computed by the same code in the same order, whichever thread runs it and
  * however the rows are split, so results are bit-for-bit reproducible.
+ *
+ * <p>For maintainers (all measured on JDK 17 C2; each one cost 2-15×): inside a vector loop, call
+ * nothing but the Vector API itself (its methods are force-inlined; a helper of our own may be left
+ * as a call, and then every vector is boxed), so blends are written out and the vector exp exists
+ * only as the loops {@link DoubleExp#expInto}/{@link DoubleExp#expFastInto}; do not put a vector exp
+ * and a compensated sum in the same loop; use {@code mul(-1)}, not {@code neg()}, which is not
+ * intrinsified for 512-bit doubles; never {@code reduceLanes(ADD)} on doubleing point (its order is
+ * unspecified). {@code DoubleRows} and {@code DoubleOps} are generated from this file and
+ * {@code DoubleOps} by {@code softmax-simd/generate-double.sh}: edit the double files, then run it.
  */
 final class DoubleRows {
 
@@ -666,68 +675,103 @@ final class DoubleRows {
         return targetLoss(z, zo, t, to, k, m, logS);
     }
 
-    // ------------------------------------------------------------------ columns (inner axis), inner >= L
+    // ------------------------------------------------------------------ sweeps (inner axis), inner >= L
 
     /**
-     * Softmax ({@code log == false}) or log-softmax of the L slices whose element j sits at
-     * {@code p + j·inner + lane}, one slice per lane.
+     * Softmax ({@code log == false}) or log-softmax along an inner axis, for the slices whose
+     * columns are {@code [c0, c1)} ({@code c1 - c0 >= L}) in the block starting at {@code base}
+     * (element j of column c at {@code base + j·inner + c}). Every sweep reads whole contiguous
+     * row segments: the column maxima; then per row {@code z - m} stored, exponentiated in place and
+     * added into per-column block sums (4 rows plainly, then TwoSum into (hi, lo)); then per row
+     * the scaling by 1/S or the subtraction of log S. Columns past the last whole vector run the
+     * same steps in scalar code with a double sum.
      */
-    static void columns(double[] z, double[] out, int p, int k, int inner, boolean log, double[] scratch) {
-        DoubleVector m = DoubleVector.fromArray(S, z, p);
-        for (int j = 1; j < k; j++) {
-            DoubleVector v = DoubleVector.fromArray(S, z, p + j * inner);
-            m = m.blend(v, m.lt(v));
+    static void sweep(double[] z, double[] out, int base, int k, int inner, int c0, int c1, boolean log) {
+        int w = c1 - c0;
+        int wv = w - w % L;
+        double[] m = new double[w];
+        double[] hi = new double[wv];
+        double[] lo = new double[wv];
+        double[] blk = new double[wv];
+        double[] tail = new double[w - wv];
+        System.arraycopy(z, base + c0, m, 0, w);
+        for (int j = 1, r = base + inner + c0; j < k; j++, r += inner) {
+            for (int i = 0; i < wv; i += L) {
+                DoubleVector a = DoubleVector.fromArray(S, m, i);
+                DoubleVector v = DoubleVector.fromArray(S, z, r + i);
+                a.blend(v, a.lt(v)).intoArray(m, i);
+            }
+            for (int i = wv; i < w; i++) {
+                if (z[r + i] > m[i]) {
+                    m[i] = z[r + i];
+                }
+            }
         }
-        VectorMask<Double> bad = m.eq(NEG_INF).or(m.eq(POS_INF));
-        columnExp(z, out, p, k, inner, m);
-        DoubleVector s = columnSum(out, p, k, inner);
-        if (!log) {
-            DoubleVector inv = DoubleVector.broadcast(S, ONE).div(s).blend(NAN, bad);
-            for (int j = 0, q = p; j < k; j++, q += inner) {
-                DoubleVector.fromArray(S, out, q).mul(inv).intoArray(out, q);
+        DoubleVector zero = DoubleVector.zero(S);
+        for (int j = 0, r = base + c0; j < k; j++, r += inner) {
+            for (int i = 0; i < wv; i += L) {
+                DoubleVector.fromArray(S, z, r + i).sub(DoubleVector.fromArray(S, m, i)).intoArray(out, r + i);
             }
-        } else {
-            s.intoArray(scratch, 0);
-            for (int lane = 0; lane < L; lane++) {
-                scratch[lane] = (double) Math.log(scratch[lane]);
+            DoubleExp.expInto(out, r, L, wv, zero, out, r);
+            for (int i = 0; i < wv; i += L) {
+                DoubleVector.fromArray(S, blk, i).add(DoubleVector.fromArray(S, out, r + i)).intoArray(blk, i);
             }
-            DoubleVector ls = DoubleVector.fromArray(S, scratch, 0).blend(NAN, bad);
-            for (int j = 0, q = p; j < k; j++, q += inner) {
-                DoubleVector.fromArray(S, z, q).sub(m).sub(ls).intoArray(out, q);
+            if ((j & 3) == 3 || j == k - 1) {
+                for (int i = 0; i < wv; i += L) {
+                    DoubleVector h = DoubleVector.fromArray(S, hi, i);
+                    DoubleVector b = DoubleVector.fromArray(S, blk, i);
+                    DoubleVector s = h.add(b);
+                    DoubleVector bb = s.sub(h);
+                    DoubleVector.fromArray(S, lo, i).add(h.sub(s.sub(bb)).add(b.sub(bb))).intoArray(lo, i);
+                    s.intoArray(hi, i);
+                    zero.intoArray(blk, i);
+                }
+            }
+            for (int i = wv; i < w; i++) {
+                double e = DoubleExp.exp(z[r + i] - m[i]);
+                out[r + i] = e;
+                tail[i - wv] += e;
+            }
+        }
+        // per column: 1/S (or log S), NaN where the max is infinite
+        double[] f = blk;
+        for (int i = 0; i < wv; i += L) {
+            DoubleVector mv = DoubleVector.fromArray(S, m, i);
+            DoubleVector s = DoubleVector.fromArray(S, hi, i).add(DoubleVector.fromArray(S, lo, i));
+            VectorMask<Double> bad = mv.eq(NEG_INF).or(mv.eq(POS_INF));
+            (log ? s : DoubleVector.broadcast(S, ONE).div(s)).blend(NAN, bad).intoArray(f, i);
+        }
+        if (log) {
+            for (int i = 0; i < wv; i++) {
+                f[i] = (double) Math.log(f[i]);
+            }
+        }
+        double[] ft = new double[w - wv];
+        for (int i = wv; i < w; i++) {
+            boolean bad = m[i] == NEG_INF || m[i] == POS_INF;
+            ft[i - wv] = bad ? NAN : (double) (log ? Math.log(tail[i - wv]) : 1.0 / tail[i - wv]);
+        }
+        for (int j = 0, r = base + c0; j < k; j++, r += inner) {
+            if (log) {
+                for (int i = 0; i < wv; i += L) {
+                    DoubleVector.fromArray(S, z, r + i).sub(DoubleVector.fromArray(S, m, i))
+                            .sub(DoubleVector.fromArray(S, f, i)).intoArray(out, r + i);
+                }
+                for (int i = wv; i < w; i++) {
+                    out[r + i] = (z[r + i] - m[i]) - ft[i - wv];
+                }
+            } else {
+                for (int i = 0; i < wv; i += L) {
+                    DoubleVector.fromArray(S, out, r + i).mul(DoubleVector.fromArray(S, f, i)).intoArray(out, r + i);
+                }
+                for (int i = wv; i < w; i++) {
+                    out[r + i] *= ft[i - wv];
+                }
             }
         }
     }
 
-    /** out = e^(z - m) for the L slices at p. */
-    private static void columnExp(double[] z, double[] out, int p, int k, int inner, DoubleVector m) {
-        DoubleExp.expInto(z, p, inner, k * inner, m, out, p);
-    }
-
-    /** Per lane, the sum of the k stored values of the L slices at p: blocks of 4 summed plainly, added by TwoSum. */
-    private static DoubleVector columnSum(double[] out, int p, int k, int inner) {
-        DoubleVector hi = DoubleVector.zero(S);
-        DoubleVector lo = hi;
-        int j = 0;
-        int q = p;
-        for (; j <= k - 4; j += 4, q += 4 * inner) {
-            DoubleVector blk = DoubleVector.fromArray(S, out, q)
-                    .add(DoubleVector.fromArray(S, out, q + inner))
-                    .add(DoubleVector.fromArray(S, out, q + 2 * inner))
-                    .add(DoubleVector.fromArray(S, out, q + 3 * inner));
-            DoubleVector s = hi.add(blk);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-            hi = s;
-        }
-        DoubleVector blk = DoubleVector.zero(S);
-        for (; j < k; j++, q += inner) {
-            blk = blk.add(DoubleVector.fromArray(S, out, q));
-        }
-        DoubleVector s = hi.add(blk);
-        DoubleVector bb = s.sub(hi);
-        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        return s.add(lo);
-    }
+    // ------------------------------------------------------------------ columns (inner axis), inner >= L
 
     /**
      * The softmax backward pass y (g - Σ g y) of the L slices at p (one per lane, element j at

@@ -5,17 +5,20 @@ import org.softmaxspi.api.Reduction;
 
 /**
  * The float32 operations over a whole {@link Layout}: rows of the last axis are used in place;
- * softmax, log-softmax and the backward passes along an inner axis run on columns, L slices at
- * a time with vectors across the inner dimension ({@link FloatRows#columns},
- * {@link FloatRows#backwardColumns}); cross-entropy along an inner axis transposes L slices at a
- * time (a k×L block) into L contiguous rows, runs the row kernel and transposes back; an inner
- * dimension shorter than L gathers each slice on its own.
+ * softmax and log-softmax along an inner axis sweep contiguous row segments of 256 to 511 columns
+ * ({@link FloatRows#sweep}); the backward passes along an inner axis run on columns, L slices at
+ * a time with vectors across the inner dimension ({@link FloatRows#backwardColumns});
+ * cross-entropy along an inner axis transposes L slices at a time (a k×L block) into L contiguous
+ * rows, runs the row kernel and transposes back; an inner dimension shorter than L gathers each
+ * slice on its own.
  */
 final class FloatOps {
 
     /** Columns per work unit on an inner axis (a multiple of the vector length). */
     private static final int COLUMN_BLOCK = 4 * FloatRows.L;
     private static final int L = FloatRows.L;
+    /** Columns per work unit of a sweep along an inner axis (the last unit takes the rest). */
+    private static final int SWEEP_COLUMNS = 256;
     /** The largest k·L for which an inner axis is transposed in blocks (buffers of 4 MiB per array at most). */
     private static final int MAX_BLOCK = 1 << 20;
 
@@ -42,9 +45,15 @@ final class FloatOps {
                 par.run(rows, work, (a, b) -> lastAxis(z, out, k, log, a, b));
             }
         } else if (inner >= FloatRows.L) {
-            int blocks = Math.max(1, inner / COLUMN_BLOCK);
-            int units = l.outer() * blocks;
-            par.run(units, work, (a, b) -> columns(z, out, k, inner, blocks, log, a, b));
+            int chunks = Math.max(1, inner / SWEEP_COLUMNS);
+            par.run(l.outer() * chunks, work, (a, b) -> {
+                for (int u = a; u < b; u++) {
+                    int o = u / chunks;
+                    int c = u - o * chunks;
+                    FloatRows.sweep(z, out, o * k * inner, k, inner, c * SWEEP_COLUMNS,
+                            c == chunks - 1 ? inner : (c + 1) * SWEEP_COLUMNS, log);
+                }
+            });
         } else {
             par.run(rows, work, (a, b) -> {
                 float[] zb = new float[k];
@@ -69,20 +78,6 @@ final class FloatOps {
                 FloatRows.logSoftmax(z, o, out, o, k);
             } else {
                 FloatRows.softmax(z, o, out, o, k);
-            }
-        }
-    }
-
-    private static void columns(float[] z, float[] out, int k, int inner, int blocks, boolean log, int from, int to) {
-        float[] scratch = new float[FloatRows.L];
-        for (int u = from; u < to; u++) {
-            int o = u / blocks;
-            int b = u - o * blocks;
-            int c0 = b * COLUMN_BLOCK;
-            int c1 = b == blocks - 1 ? inner : c0 + COLUMN_BLOCK;
-            int base = o * k * inner;
-            for (int c = c0; c < c1; c += FloatRows.L) {
-                FloatRows.columns(z, out, base + Math.min(c, c1 - FloatRows.L), k, inner, log, scratch);
             }
         }
     }

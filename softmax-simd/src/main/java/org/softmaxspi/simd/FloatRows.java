@@ -675,68 +675,103 @@ final class FloatRows {
         return targetLoss(z, zo, t, to, k, m, logS);
     }
 
-    // ------------------------------------------------------------------ columns (inner axis), inner >= L
+    // ------------------------------------------------------------------ sweeps (inner axis), inner >= L
 
     /**
-     * Softmax ({@code log == false}) or log-softmax of the L slices whose element j sits at
-     * {@code p + j·inner + lane}, one slice per lane.
+     * Softmax ({@code log == false}) or log-softmax along an inner axis, for the slices whose
+     * columns are {@code [c0, c1)} ({@code c1 - c0 >= L}) in the block starting at {@code base}
+     * (element j of column c at {@code base + j·inner + c}). Every sweep reads whole contiguous
+     * row segments: the column maxima; then per row {@code z - m} stored, exponentiated in place and
+     * added into per-column block sums (4 rows plainly, then TwoSum into (hi, lo)); then per row
+     * the scaling by 1/S or the subtraction of log S. Columns past the last whole vector run the
+     * same steps in scalar code with a double sum.
      */
-    static void columns(float[] z, float[] out, int p, int k, int inner, boolean log, float[] scratch) {
-        FloatVector m = FloatVector.fromArray(S, z, p);
-        for (int j = 1; j < k; j++) {
-            FloatVector v = FloatVector.fromArray(S, z, p + j * inner);
-            m = m.blend(v, m.lt(v));
+    static void sweep(float[] z, float[] out, int base, int k, int inner, int c0, int c1, boolean log) {
+        int w = c1 - c0;
+        int wv = w - w % L;
+        float[] m = new float[w];
+        float[] hi = new float[wv];
+        float[] lo = new float[wv];
+        float[] blk = new float[wv];
+        double[] tail = new double[w - wv];
+        System.arraycopy(z, base + c0, m, 0, w);
+        for (int j = 1, r = base + inner + c0; j < k; j++, r += inner) {
+            for (int i = 0; i < wv; i += L) {
+                FloatVector a = FloatVector.fromArray(S, m, i);
+                FloatVector v = FloatVector.fromArray(S, z, r + i);
+                a.blend(v, a.lt(v)).intoArray(m, i);
+            }
+            for (int i = wv; i < w; i++) {
+                if (z[r + i] > m[i]) {
+                    m[i] = z[r + i];
+                }
+            }
         }
-        VectorMask<Float> bad = m.eq(NEG_INF).or(m.eq(POS_INF));
-        columnExp(z, out, p, k, inner, m);
-        FloatVector s = columnSum(out, p, k, inner);
-        if (!log) {
-            FloatVector inv = FloatVector.broadcast(S, ONE).div(s).blend(NAN, bad);
-            for (int j = 0, q = p; j < k; j++, q += inner) {
-                FloatVector.fromArray(S, out, q).mul(inv).intoArray(out, q);
+        FloatVector zero = FloatVector.zero(S);
+        for (int j = 0, r = base + c0; j < k; j++, r += inner) {
+            for (int i = 0; i < wv; i += L) {
+                FloatVector.fromArray(S, z, r + i).sub(FloatVector.fromArray(S, m, i)).intoArray(out, r + i);
             }
-        } else {
-            s.intoArray(scratch, 0);
-            for (int lane = 0; lane < L; lane++) {
-                scratch[lane] = (float) Math.log(scratch[lane]);
+            FloatExp.expInto(out, r, L, wv, zero, out, r);
+            for (int i = 0; i < wv; i += L) {
+                FloatVector.fromArray(S, blk, i).add(FloatVector.fromArray(S, out, r + i)).intoArray(blk, i);
             }
-            FloatVector ls = FloatVector.fromArray(S, scratch, 0).blend(NAN, bad);
-            for (int j = 0, q = p; j < k; j++, q += inner) {
-                FloatVector.fromArray(S, z, q).sub(m).sub(ls).intoArray(out, q);
+            if ((j & 3) == 3 || j == k - 1) {
+                for (int i = 0; i < wv; i += L) {
+                    FloatVector h = FloatVector.fromArray(S, hi, i);
+                    FloatVector b = FloatVector.fromArray(S, blk, i);
+                    FloatVector s = h.add(b);
+                    FloatVector bb = s.sub(h);
+                    FloatVector.fromArray(S, lo, i).add(h.sub(s.sub(bb)).add(b.sub(bb))).intoArray(lo, i);
+                    s.intoArray(hi, i);
+                    zero.intoArray(blk, i);
+                }
+            }
+            for (int i = wv; i < w; i++) {
+                float e = FloatExp.exp(z[r + i] - m[i]);
+                out[r + i] = e;
+                tail[i - wv] += e;
+            }
+        }
+        // per column: 1/S (or log S), NaN where the max is infinite
+        float[] f = blk;
+        for (int i = 0; i < wv; i += L) {
+            FloatVector mv = FloatVector.fromArray(S, m, i);
+            FloatVector s = FloatVector.fromArray(S, hi, i).add(FloatVector.fromArray(S, lo, i));
+            VectorMask<Float> bad = mv.eq(NEG_INF).or(mv.eq(POS_INF));
+            (log ? s : FloatVector.broadcast(S, ONE).div(s)).blend(NAN, bad).intoArray(f, i);
+        }
+        if (log) {
+            for (int i = 0; i < wv; i++) {
+                f[i] = (float) Math.log(f[i]);
+            }
+        }
+        float[] ft = new float[w - wv];
+        for (int i = wv; i < w; i++) {
+            boolean bad = m[i] == NEG_INF || m[i] == POS_INF;
+            ft[i - wv] = bad ? NAN : (float) (log ? Math.log(tail[i - wv]) : 1.0 / tail[i - wv]);
+        }
+        for (int j = 0, r = base + c0; j < k; j++, r += inner) {
+            if (log) {
+                for (int i = 0; i < wv; i += L) {
+                    FloatVector.fromArray(S, z, r + i).sub(FloatVector.fromArray(S, m, i))
+                            .sub(FloatVector.fromArray(S, f, i)).intoArray(out, r + i);
+                }
+                for (int i = wv; i < w; i++) {
+                    out[r + i] = (z[r + i] - m[i]) - ft[i - wv];
+                }
+            } else {
+                for (int i = 0; i < wv; i += L) {
+                    FloatVector.fromArray(S, out, r + i).mul(FloatVector.fromArray(S, f, i)).intoArray(out, r + i);
+                }
+                for (int i = wv; i < w; i++) {
+                    out[r + i] *= ft[i - wv];
+                }
             }
         }
     }
 
-    /** out = e^(z - m) for the L slices at p. */
-    private static void columnExp(float[] z, float[] out, int p, int k, int inner, FloatVector m) {
-        FloatExp.expInto(z, p, inner, k * inner, m, out, p);
-    }
-
-    /** Per lane, the sum of the k stored values of the L slices at p: blocks of 4 summed plainly, added by TwoSum. */
-    private static FloatVector columnSum(float[] out, int p, int k, int inner) {
-        FloatVector hi = FloatVector.zero(S);
-        FloatVector lo = hi;
-        int j = 0;
-        int q = p;
-        for (; j <= k - 4; j += 4, q += 4 * inner) {
-            FloatVector blk = FloatVector.fromArray(S, out, q)
-                    .add(FloatVector.fromArray(S, out, q + inner))
-                    .add(FloatVector.fromArray(S, out, q + 2 * inner))
-                    .add(FloatVector.fromArray(S, out, q + 3 * inner));
-            FloatVector s = hi.add(blk);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-            hi = s;
-        }
-        FloatVector blk = FloatVector.zero(S);
-        for (; j < k; j++, q += inner) {
-            blk = blk.add(FloatVector.fromArray(S, out, q));
-        }
-        FloatVector s = hi.add(blk);
-        FloatVector bb = s.sub(hi);
-        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        return s.add(lo);
-    }
+    // ------------------------------------------------------------------ columns (inner axis), inner >= L
 
     /**
      * The softmax backward pass y (g - Σ g y) of the L slices at p (one per lane, element j at

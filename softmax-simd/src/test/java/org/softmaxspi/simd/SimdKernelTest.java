@@ -291,7 +291,7 @@ class SimdKernelTest {
     void innerAxesMatchTheLastAxisPath() {
         SoftmaxKernel kern = kernel(1, Long.MAX_VALUE);
         SplittableRandom r = new SplittableRandom(7);
-        int[][] shapes = {{3, 5, LF + 3}, {2, 7, 3}, {4, 33, 2 * LF}, {2, 9, 5 * LF + 1}, {1, 4, LF - 1},
+        int[][] shapes = {{3, 5, LF + 3}, {2, 6, 2 * 256 + LF + 3}, {2, 7, 3}, {4, 33, 2 * LF}, {2, 9, 5 * LF + 1}, {1, 4, LF - 1},
             {3, 4, 4 * LD + 5}};
         for (int[] shape : shapes) {
             int n = shape[0] * shape[1] * shape[2];
@@ -457,7 +457,7 @@ class SimdKernelTest {
         SoftmaxKernel one = kernel(1, Long.MAX_VALUE);
         SoftmaxKernel many = kernel(4, 0);
         SplittableRandom r = new SplittableRandom(11);
-        int[][] shapes = {{257, 3 * LF + 5}, {64, 1000}, {3, 7, 2 * LF + 3}, {5, 6, 3}, {1, 40, 9 * LF + 1}};
+        int[][] shapes = {{257, 3 * LF + 5}, {64, 1000}, {3, 7, 2 * LF + 3}, {5, 6, 3}, {1, 40, 9 * LF + 1}, {2, 5, 3 * 256 + 7}};
         for (int[] shape : shapes) {
             int n = IntStream.of(shape).reduce(1, (a, b) -> a * b);
             float[] z = randomFloats(r, n, 5);
