@@ -17,6 +17,8 @@ final class DoubleOps {
     /** Columns per work unit on an inner axis (a multiple of the vector length). */
     private static final int COLUMN_BLOCK = 4 * DoubleRows.L;
     private static final int L = DoubleRows.L;
+    /** Rows of the last axis with at least 2·SEGMENT entries are split into segments between threads. */
+    static final int SEGMENT = 1 << 16;
     /** Columns per work unit of a sweep along an inner axis (the last unit takes the rest). */
     private static final int SWEEP_COLUMNS = 256;
     /** The largest k·L for which an inner axis is transposed in blocks (buffers of 4 MiB per array at most). */
@@ -38,7 +40,11 @@ final class DoubleOps {
         }
         long work = (long) rows * k;
         int inner = l.inner();
-        if (inner == 1) {
+        if (inner == 1 && k >= 2 * SEGMENT) {
+            for (int r = 0; r < rows; r++) {
+                longRow(z, r * k, out, k, log);
+            }
+        } else if (inner == 1) {
             if (par.serial(work, rows)) {
                 lastAxis(z, out, k, log, 0, rows);
             } else {
@@ -70,6 +76,62 @@ final class DoubleOps {
                 }
             });
         }
+    }
+
+    /**
+     * Softmax or log-softmax of one row of at least 2·SEGMENT entries, in segments of SEGMENT (the
+     * last takes the rest) split between threads: segment maxima and minima, then per segment the
+     * stored exps and their sum, the segment sums added with a compensated sum, then the scaling.
+     * Segment bounds do not depend on the thread count, so neither do the results.
+     */
+    private void longRow(double[] z, int o, double[] out, int k, boolean log) {
+        int segs = k / SEGMENT;
+        double[] max = new double[segs];
+        double[] min = new double[segs];
+        par.run(segs, k, (a, b) -> {
+            double[] mm = new double[2];
+            for (int s = a; s < b; s++) {
+                DoubleRows.maxMin(z, o + s * SEGMENT, segment(s, segs, k), mm);
+                max[s] = mm[0];
+                min[s] = mm[1];
+            }
+        });
+        double m = max[0];
+        double lowest = min[0];
+        for (int s = 1; s < segs; s++) {
+            m = max[s] > m ? max[s] : m;
+            lowest = min[s] < lowest ? min[s] : lowest;
+        }
+        if (DoubleRows.nanRow(m)) {
+            DoubleRows.fill(out, o, k, Double.NaN);
+            return;
+        }
+        double mf = m;
+        boolean fast = lowest - m >= DoubleExp.FAST_LO;
+        double[] sums = new double[segs];
+        par.run(segs, k, (a, b) -> {
+            for (int s = a; s < b; s++) {
+                int p = o + s * SEGMENT;
+                sums[s] = DoubleRows.expSum(z, p, out, p, segment(s, segs, k), mf, fast);
+            }
+        });
+        double total = Sums.sum(sums);
+        double ls = (double) Math.log(total);
+        double inv = (double) (1.0 / total);
+        par.run(segs, k, (a, b) -> {
+            for (int s = a; s < b; s++) {
+                int p = o + s * SEGMENT;
+                if (log) {
+                    DoubleRows.subtract(z, p, out, p, segment(s, segs, k), mf, ls);
+                } else {
+                    DoubleRows.scale(out, p, segment(s, segs, k), inv);
+                }
+            }
+        });
+    }
+
+    private static int segment(int s, int segs, int k) {
+        return s == segs - 1 ? k - s * SEGMENT : SEGMENT;
     }
 
     private static void lastAxis(double[] z, double[] out, int k, boolean log, int from, int to) {

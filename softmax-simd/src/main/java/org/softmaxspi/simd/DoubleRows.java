@@ -305,7 +305,7 @@ final class DoubleRows {
         java.util.Arrays.fill(out, oo, oo + k, v);
     }
 
-    private static boolean nanRow(double m) {
+    static boolean nanRow(double m) {
         return !(m > NEG_INF && m < POS_INF);
     }
 
@@ -340,6 +340,11 @@ final class DoubleRows {
             return;
         }
         double ls = (double) Math.log(expSum(z, zo, out, oo, k, m, mm[1] - m >= DoubleExp.FAST_LO));
+        subtract(z, zo, out, oo, k, m, ls);
+    }
+
+    /** out[oo + i] = (z[zo + i] - m) - ls over k >= L entries. */
+    static void subtract(double[] z, int zo, double[] out, int oo, int k, double m, double ls) {
         DoubleVector vm = DoubleVector.broadcast(S, m);
         int i = 0;
         for (; i <= k - L; i += L) {

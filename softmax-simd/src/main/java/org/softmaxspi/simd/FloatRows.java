@@ -305,7 +305,7 @@ final class FloatRows {
         java.util.Arrays.fill(out, oo, oo + k, v);
     }
 
-    private static boolean nanRow(float m) {
+    static boolean nanRow(float m) {
         return !(m > NEG_INF && m < POS_INF);
     }
 
@@ -340,6 +340,11 @@ final class FloatRows {
             return;
         }
         float ls = (float) Math.log(expSum(z, zo, out, oo, k, m, mm[1] - m >= FloatExp.FAST_LO));
+        subtract(z, zo, out, oo, k, m, ls);
+    }
+
+    /** out[oo + i] = (z[zo + i] - m) - ls over k >= L entries. */
+    static void subtract(float[] z, int zo, float[] out, int oo, int k, float m, float ls) {
         FloatVector vm = FloatVector.broadcast(S, m);
         int i = 0;
         for (; i <= k - L; i += L) {

@@ -25,7 +25,7 @@ class SimdKernelTest {
 
     static Stream<Integer> lengths() {
         return Stream.of(1, 2, 3, LF - 1, LF, LF + 1, 2 * LF - 1, 2 * LF + 1, 4 * LF - 1, 4 * LF, 4 * LF + 1,
-                5 * LF + 3, LD - 1, LD + 1, 4 * LD + 1, 1000, 4099).distinct();
+                5 * LF + 3, LD - 1, LD + 1, 4 * LD + 1, 1000, 4099, 2 * FloatOps.SEGMENT + 37).distinct();
     }
 
     private static float[] randomFloats(SplittableRandom r, int n, double sigma) {
@@ -457,7 +457,7 @@ class SimdKernelTest {
         SoftmaxKernel one = kernel(1, Long.MAX_VALUE);
         SoftmaxKernel many = kernel(4, 0);
         SplittableRandom r = new SplittableRandom(11);
-        int[][] shapes = {{257, 3 * LF + 5}, {64, 1000}, {3, 7, 2 * LF + 3}, {5, 6, 3}, {1, 40, 9 * LF + 1}, {2, 5, 3 * 256 + 7}};
+        int[][] shapes = {{257, 3 * LF + 5}, {64, 1000}, {3, 7, 2 * LF + 3}, {5, 6, 3}, {1, 40, 9 * LF + 1}, {2, 5, 3 * 256 + 7}, {2, 2 * FloatOps.SEGMENT + 5}};
         for (int[] shape : shapes) {
             int n = IntStream.of(shape).reduce(1, (a, b) -> a * b);
             float[] z = randomFloats(r, n, 5);
