@@ -41,8 +41,33 @@ final class DoubleExp {
     private DoubleExp() {
     }
 
-    /** As {@link FloatExp#expInto}, for float64. */
-    static void expInto(double[] x, int xo, int step, int len, DoubleVector m, double[] out, int oo) {
+    /** As {@link FloatExp#expInto}, for float64: {@code fast} when every {@code x - m} is in [FAST_LO, 709]. */
+    static void expInto(double[] x, int xo, int step, int len, DoubleVector m, double[] out, int oo, boolean fast) {
+        if (fast) {
+            for (int i = 0; i < len; i += step) {
+                DoubleVector v = DoubleVector.fromArray(S, x, xo + i).sub(m);
+                DoubleVector t = v.fma(LOG2E, MAGIC);
+                DoubleVector n = t.sub(MAGIC);
+                DoubleVector r = n.fma(DoubleVector.broadcast(S, -LN2_HI), v);
+                r = n.fma(DoubleVector.broadcast(S, -LN2_LO), r);
+                DoubleVector q = r.fma(C13, C12)
+                        .fma(r, DoubleVector.broadcast(S, C11))
+                        .fma(r, DoubleVector.broadcast(S, C10))
+                        .fma(r, DoubleVector.broadcast(S, C9))
+                        .fma(r, DoubleVector.broadcast(S, C8))
+                        .fma(r, DoubleVector.broadcast(S, C7))
+                        .fma(r, DoubleVector.broadcast(S, C6))
+                        .fma(r, DoubleVector.broadcast(S, C5))
+                        .fma(r, DoubleVector.broadcast(S, C4))
+                        .fma(r, DoubleVector.broadcast(S, C3))
+                        .fma(r, DoubleVector.broadcast(S, C2));
+                DoubleVector p = r.mul(r).fma(q, r).add(1.0);
+                DoubleVector s = t.reinterpretAsLongs().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 52)
+                        .reinterpretAsDoubles();
+                p.mul(s).intoArray(out, oo + i);
+            }
+            return;
+        }
         for (int i = 0; i < len; i += step) {
             DoubleVector v = DoubleVector.fromArray(S, x, xo + i).sub(m);
             v = v.blend(LO, v.lt(LO));
@@ -76,35 +101,6 @@ final class DoubleExp {
     static final double FAST_LO = -700.0;
     static final long FAST_BIAS = 1023 - MAGIC_BITS;
 
-    /**
-     * As {@link FloatExp#expFastInto}, for float64: arguments in [FAST_LO, 709] only, the same bits
-     * as {@link #expInto} and {@link #exp(double)}. Written by hand, like the rest of this class;
-     * DoubleRows, generated from FloatRows, calls it.
-     */
-    static void expFastInto(double[] x, int xo, int step, int len, DoubleVector m, double[] out, int oo) {
-        for (int i = 0; i < len; i += step) {
-            DoubleVector v = DoubleVector.fromArray(S, x, xo + i).sub(m);
-            DoubleVector t = v.fma(LOG2E, MAGIC);
-            DoubleVector n = t.sub(MAGIC);
-            DoubleVector r = n.fma(DoubleVector.broadcast(S, -LN2_HI), v);
-            r = n.fma(DoubleVector.broadcast(S, -LN2_LO), r);
-            DoubleVector q = r.fma(C13, C12)
-                    .fma(r, DoubleVector.broadcast(S, C11))
-                    .fma(r, DoubleVector.broadcast(S, C10))
-                    .fma(r, DoubleVector.broadcast(S, C9))
-                    .fma(r, DoubleVector.broadcast(S, C8))
-                    .fma(r, DoubleVector.broadcast(S, C7))
-                    .fma(r, DoubleVector.broadcast(S, C6))
-                    .fma(r, DoubleVector.broadcast(S, C5))
-                    .fma(r, DoubleVector.broadcast(S, C4))
-                    .fma(r, DoubleVector.broadcast(S, C3))
-                    .fma(r, DoubleVector.broadcast(S, C2));
-            DoubleVector p = r.mul(r).fma(q, r).add(1.0);
-            DoubleVector s = t.reinterpretAsLongs().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 52)
-                    .reinterpretAsDoubles();
-            p.mul(s).intoArray(out, oo + i);
-        }
-    }
 
     static double exp(double x) {
         if (x < LO) {

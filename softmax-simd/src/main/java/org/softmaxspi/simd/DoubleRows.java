@@ -3,7 +3,6 @@ package org.softmaxspi.simd;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>For maintainers (all measured on JDK 17 C2; each one cost 2-15×): inside a vector loop, call
  * nothing but the Vector API itself (its methods are force-inlined; a helper of our own may be left
  * as a call, and then every vector is boxed), so blends are written out and the vector exp exists
- * only as the loops {@link DoubleExp#expInto}/{@link DoubleExp#expFastInto}; do not put a vector exp
+ * only as the loop {@link DoubleExp#expInto}; do not put a vector exp
  * and a compensated sum in the same loop; use {@code mul(-1)}, not {@code neg()}, which is not
  * intrinsified for 512-bit doubles; never {@code reduceLanes(ADD)} on doubleing point (its order is
  * unspecified). {@code DoubleRows} and {@code DoubleOps} are generated from this file and
@@ -39,11 +38,6 @@ final class DoubleRows {
     private static final double ONE = 1;
 
     private static final DoubleVector IOTA;
-    private static final VectorShuffle<Double> SW1 = VectorShuffle.fromOp(S, i -> i ^ 1);
-    private static final VectorShuffle<Double> SW2 = VectorShuffle.fromOp(S, i -> i ^ (2 % L));
-    private static final VectorShuffle<Double> SW4 = VectorShuffle.fromOp(S, i -> i ^ (4 % L));
-    private static final VectorShuffle<Double> SW8 = VectorShuffle.fromOp(S, i -> i ^ (8 % L));
-    private static final VectorShuffle<Double> SW16 = VectorShuffle.fromOp(S, i -> i ^ (16 % L));
 
     static {
         double[] iota = new double[L];
@@ -64,100 +58,24 @@ final class DoubleRows {
         return IOTA.lt((double) (L - tail));
     }
 
-    /** The lane-wise max for folds; loops write the blend out (a helper call in a vector loop may stay a call). */
-    private static DoubleVector max(DoubleVector a, DoubleVector b) {
-        return a.blend(b, a.lt(b));
-    }
-
     // ------------------------------------------------------------------ lane folds
 
-    /** The maximum over lanes (a NaN lane may or may not win; callers only need "NaN row" to show). */
-    private static double foldMax(DoubleVector a) {
-        if (L >= 32) {
-            a = max(a, a.rearrange(SW16));
+    /**
+     * The sum of {@code t[0 .. 2L)} (the lanes of a compensated (hi, lo) pair, stored by the caller),
+     * Neumaier-compensated in double, in a fixed order. It takes an array, not the vectors: a method
+     * with vector parameters that C2 does not inline gets boxed vectors of unknown species, and runs
+     * the Vector API's Java fallback (measured: a tenth of a 1000-double row's time).
+     */
+    private static double foldSum(double[] t) {
+        double s = 0;
+        double c = 0;
+        for (double f : t) {
+            double v = f;
+            double u = s + v;
+            c += Math.abs(s) >= Math.abs(v) ? (s - u) + v : (v - u) + s;
+            s = u;
         }
-        if (L >= 16) {
-            a = max(a, a.rearrange(SW8));
-        }
-        if (L >= 8) {
-            a = max(a, a.rearrange(SW4));
-        }
-        if (L >= 4) {
-            a = max(a, a.rearrange(SW2));
-        }
-        a = max(a, a.rearrange(SW1));
-        return a.lane(0);
-    }
-
-    /** The compensated sum of all lanes of {@code hi + lo}, folded pairwise with TwoSum. */
-    private static double foldSum(DoubleVector hi, DoubleVector lo) {
-        if (L >= 32) {
-            return foldSumWide(hi, lo);
-        }
-        if (L >= 16) {
-            DoubleVector b = hi.rearrange(SW8);
-            DoubleVector s = hi.add(b);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW8)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 8) {
-            DoubleVector b = hi.rearrange(SW4);
-            DoubleVector s = hi.add(b);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW4)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 4) {
-            DoubleVector b = hi.rearrange(SW2);
-            DoubleVector s = hi.add(b);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW2)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        DoubleVector b = hi.rearrange(SW1);
-        DoubleVector s = hi.add(b);
-        DoubleVector bb = s.sub(hi);
-        lo = lo.add(lo.rearrange(SW1)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-        return (double) s.lane(0) + (double) lo.lane(0);
-    }
-
-
-    /** {@link #foldSum} for 32 or more lanes (kept out of foldSum so that foldSum stays small enough for C2 to inline). */
-    private static double foldSumWide(DoubleVector hi, DoubleVector lo) {
-        if (L >= 32) {
-            DoubleVector b = hi.rearrange(SW16);
-            DoubleVector s = hi.add(b);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW16)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 16) {
-            DoubleVector b = hi.rearrange(SW8);
-            DoubleVector s = hi.add(b);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW8)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 8) {
-            DoubleVector b = hi.rearrange(SW4);
-            DoubleVector s = hi.add(b);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW4)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 4) {
-            DoubleVector b = hi.rearrange(SW2);
-            DoubleVector s = hi.add(b);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW2)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        DoubleVector b = hi.rearrange(SW1);
-        DoubleVector s = hi.add(b);
-        DoubleVector bb = s.sub(hi);
-        lo = lo.add(lo.rearrange(SW1)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-        return (double) s.lane(0) + (double) lo.lane(0);
+        return s + c;
     }
 
     // ------------------------------------------------------------------ contiguous rows, k >= L
@@ -182,7 +100,7 @@ final class DoubleRows {
             DoubleVector v = DoubleVector.fromArray(S, z, zo + k - L);
             b = b.blend(v, b.lt(v));
         }
-        return foldMax(max(a, b));
+        return a.blend(b, a.lt(b)).reduceLanes(VectorOperators.MAX);
     }
 
     /**
@@ -211,8 +129,9 @@ final class DoubleRows {
             c = c.blend(w, c.lt(w));
             d = d.blend(w, w.lt(d));
         }
-        mm[0] = foldMax(max(a, c));
-        mm[1] = -foldMax(b.blend(d, d.lt(b)).mul(-1f)); // mul, not neg(): JDK 17 does not intrinsify neg() of 512-bit doubles
+        // a NaN lane gives NaN, which makes the row a NaN row, as its NaN entry would anyway
+        mm[0] = a.blend(c, a.lt(c)).reduceLanes(VectorOperators.MAX);
+        mm[1] = b.blend(d, d.lt(b)).reduceLanes(VectorOperators.MIN);
     }
 
     /**
@@ -235,12 +154,12 @@ final class DoubleRows {
 
     /** out[oo + i] = e^(z[zo + i] - m) for the whole vectors of the row (i < k - k % L); the fast exp. */
     private static void expStoreFast(double[] z, int zo, double[] out, int oo, int k, double m) {
-        DoubleExp.expFastInto(z, zo, L, k - k % L, DoubleVector.broadcast(S, m), out, oo);
+        DoubleExp.expInto(z, zo, L, k - k % L, DoubleVector.broadcast(S, m), out, oo, true);
     }
 
     /** {@link #expStoreFast} with the general exp (clamps, gradual underflow). */
     private static void expStore(double[] z, int zo, double[] out, int oo, int k, double m) {
-        DoubleExp.expInto(z, zo, L, k - k % L, DoubleVector.broadcast(S, m), out, oo);
+        DoubleExp.expInto(z, zo, L, k - k % L, DoubleVector.broadcast(S, m), out, oo, false);
     }
 
     /**
@@ -274,7 +193,10 @@ final class DoubleRows {
             lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
             hi = s;
         }
-        double sum = foldSum(hi, lo);
+        double[] lanes = new double[2 * L];
+        hi.intoArray(lanes, 0);
+        lo.intoArray(lanes, L);
+        double sum = foldSum(lanes);
         return whole < k ? sum + expTail(z, zo, out, oo, whole, k, m) : sum;
     }
 
@@ -416,11 +338,14 @@ final class DoubleRows {
         DoubleVector s = hi.add(blk);
         DoubleVector bb = s.sub(hi);
         lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        if (foldSum(bad, DoubleVector.zero(S)) != 0) {
+        if (bad.compare(VectorOperators.NE, ZERO).anyTrue()) {
             fill(out, oo, k, NAN);
             return;
         }
-        double d = (double) foldSum(s, lo);
+        double[] lanes = new double[2 * L];
+        s.intoArray(lanes, 0);
+        lo.intoArray(lanes, L);
+        double d = (double) foldSum(lanes);
         for (i = 0; i <= k - L; i += L) {
             DoubleVector yv = DoubleVector.fromArray(S, y, yo + i);
             yv.mul(DoubleVector.fromArray(S, g, go + i).sub(d)).intoArray(out, oo + i);
@@ -468,18 +393,21 @@ final class DoubleRows {
         DoubleVector s = hi.add(blk);
         DoubleVector bb = s.sub(hi);
         lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        if (foldSum(bad, DoubleVector.zero(S)) != 0) {
+        if (bad.compare(VectorOperators.NE, ZERO).anyTrue()) {
             fill(out, oo, k, NAN);
             return;
         }
-        double sg = (double) foldSum(s, lo);
+        double[] lanes = new double[2 * L];
+        s.intoArray(lanes, 0);
+        lo.intoArray(lanes, L);
+        double sg = (double) foldSum(lanes);
         lsbWrite(l, lo0, g, go, out, oo, k, DoubleVector.broadcast(S, -sg));
     }
 
     /** out = e^l·nsg + g: e^l stored first, then the products (the row is in cache by then). */
     private static void lsbWrite(double[] l, int lo0, double[] g, int go, double[] out, int oo, int k, DoubleVector nsg) {
         int whole = k - k % L;
-        DoubleExp.expInto(l, lo0, L, whole, DoubleVector.zero(S), out, oo);
+        DoubleExp.expInto(l, lo0, L, whole, DoubleVector.zero(S), out, oo, false);
         int i = 0;
         for (; i < whole; i += L) {
             DoubleVector.fromArray(S, out, oo + i).fma(nsg, DoubleVector.fromArray(S, g, go + i)).intoArray(out, oo + i);
@@ -717,7 +645,7 @@ final class DoubleRows {
             for (int i = 0; i < wv; i += L) {
                 DoubleVector.fromArray(S, z, r + i).sub(DoubleVector.fromArray(S, m, i)).intoArray(out, r + i);
             }
-            DoubleExp.expInto(out, r, L, wv, zero, out, r);
+            DoubleExp.expInto(out, r, L, wv, zero, out, r, false);
             for (int i = 0; i < wv; i += L) {
                 DoubleVector.fromArray(S, blk, i).add(DoubleVector.fromArray(S, out, r + i)).intoArray(blk, i);
             }
@@ -855,7 +783,7 @@ final class DoubleRows {
 
     /** out = e^l·nsg + g for the L slices at p. */
     private static void lsbColumnsWrite(double[] l, double[] g, double[] out, int p, int k, int inner, DoubleVector nsg) {
-        DoubleExp.expInto(l, p, inner, k * inner, DoubleVector.zero(S), out, p);
+        DoubleExp.expInto(l, p, inner, k * inner, DoubleVector.zero(S), out, p, false);
         for (int j = 0, q = p; j < k; j++, q += inner) {
             DoubleVector.fromArray(S, out, q).fma(nsg, DoubleVector.fromArray(S, g, q)).intoArray(out, q);
         }

@@ -41,12 +41,37 @@ final class FloatExp {
     /**
      * {@code out[oo + i] = e^(x[xo + i] - m)} for {@code i = 0, step, 2·step, ... < len}, a vector
      * (L consecutive entries) at each i: {@code step = L} for a contiguous run of whole vectors,
-     * the row stride for columns. The vector exp is written out here and in {@link #expFastInto}
-     * only, never called from a loop: C2 (JDK 17) sometimes declines to inline a call this size
-     * ("callee is too large", node-count cutoff), and then boxes every vector, which made float64
-     * softmax 5× slower (measured).
+     * the row stride for columns. {@code fast} when every {@code x - m} is in [FAST_LO, 88] (the
+     * caller checks): then no clamps and one scaling by 2^n, which gives the same bits, because in
+     * that range p·2^n1·2^n2 and p·2^n are both exact products.
+     *
+     * <p>The vector exp is written out here only, in both forms, never called from a loop: C2 (JDK
+     * 17) sometimes declines to inline a call this size ("callee is too large", node-count cutoff)
+     * and then boxes every vector (float64 softmax ran 5× slower). Both forms sit in this one method
+     * so that its bytecode is larger than FreqInlineSize (325): C2 then never inlines it into a
+     * caller either, which had made some compilations 3× slower than others (JMH, bimodal).
      */
-    static void expInto(float[] x, int xo, int step, int len, FloatVector m, float[] out, int oo) {
+    static void expInto(float[] x, int xo, int step, int len, FloatVector m, float[] out, int oo, boolean fast) {
+        if (fast) {
+            for (int i = 0; i < len; i += step) {
+                FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(m);
+                FloatVector t = v.fma(LOG2E, MAGIC);
+                FloatVector n = t.sub(MAGIC);
+                FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), v);
+                r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
+                FloatVector q = r.fma(C8, C7)
+                        .fma(r, FloatVector.broadcast(S, C6))
+                        .fma(r, FloatVector.broadcast(S, C5))
+                        .fma(r, FloatVector.broadcast(S, C4))
+                        .fma(r, FloatVector.broadcast(S, C3))
+                        .fma(r, FloatVector.broadcast(S, C2));
+                FloatVector p = r.mul(r).fma(q, r).add(1f);
+                FloatVector s = t.reinterpretAsInts().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 23)
+                        .reinterpretAsFloats();
+                p.mul(s).intoArray(out, oo + i);
+            }
+            return;
+        }
         for (int i = 0; i < len; i += step) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(m);
             v = v.blend(LO, v.lt(LO));
@@ -75,30 +100,6 @@ final class FloatExp {
     static final float FAST_LO = -86f;
     static final int FAST_BIAS = 127 - MAGIC_BITS;
 
-    /**
-     * {@link #expInto} for arguments {@code x - m} in [FAST_LO, 88] only (the caller checks): no
-     * clamps, one scaling by 2^n. In that range p·2^n1·2^n2 and p·2^n are both exact products, so
-     * the results have the same bits as {@link #expInto} and {@link #exp(float)}.
-     */
-    static void expFastInto(float[] x, int xo, int step, int len, FloatVector m, float[] out, int oo) {
-        for (int i = 0; i < len; i += step) {
-            FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(m);
-            FloatVector t = v.fma(LOG2E, MAGIC);
-            FloatVector n = t.sub(MAGIC);
-            FloatVector r = n.fma(FloatVector.broadcast(S, -LN2_HI), v);
-            r = n.fma(FloatVector.broadcast(S, -LN2_LO), r);
-            FloatVector q = r.fma(C8, C7)
-                    .fma(r, FloatVector.broadcast(S, C6))
-                    .fma(r, FloatVector.broadcast(S, C5))
-                    .fma(r, FloatVector.broadcast(S, C4))
-                    .fma(r, FloatVector.broadcast(S, C3))
-                    .fma(r, FloatVector.broadcast(S, C2));
-            FloatVector p = r.mul(r).fma(q, r).add(1f);
-            FloatVector s = t.reinterpretAsInts().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 23)
-                    .reinterpretAsFloats();
-            p.mul(s).intoArray(out, oo + i);
-        }
-    }
 
     static float exp(float x) {
         if (x < LO) {

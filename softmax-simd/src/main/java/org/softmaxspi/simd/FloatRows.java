@@ -3,7 +3,6 @@ package org.softmaxspi.simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -21,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>For maintainers (all measured on JDK 17 C2; each one cost 2-15×): inside a vector loop, call
  * nothing but the Vector API itself (its methods are force-inlined; a helper of our own may be left
  * as a call, and then every vector is boxed), so blends are written out and the vector exp exists
- * only as the loops {@link FloatExp#expInto}/{@link FloatExp#expFastInto}; do not put a vector exp
+ * only as the loop {@link FloatExp#expInto}; do not put a vector exp
  * and a compensated sum in the same loop; use {@code mul(-1)}, not {@code neg()}, which is not
  * intrinsified for 512-bit doubles; never {@code reduceLanes(ADD)} on floating point (its order is
  * unspecified). {@code DoubleRows} and {@code DoubleOps} are generated from this file and
@@ -39,11 +38,6 @@ final class FloatRows {
     private static final float ONE = 1;
 
     private static final FloatVector IOTA;
-    private static final VectorShuffle<Float> SW1 = VectorShuffle.fromOp(S, i -> i ^ 1);
-    private static final VectorShuffle<Float> SW2 = VectorShuffle.fromOp(S, i -> i ^ (2 % L));
-    private static final VectorShuffle<Float> SW4 = VectorShuffle.fromOp(S, i -> i ^ (4 % L));
-    private static final VectorShuffle<Float> SW8 = VectorShuffle.fromOp(S, i -> i ^ (8 % L));
-    private static final VectorShuffle<Float> SW16 = VectorShuffle.fromOp(S, i -> i ^ (16 % L));
 
     static {
         float[] iota = new float[L];
@@ -64,100 +58,24 @@ final class FloatRows {
         return IOTA.lt((float) (L - tail));
     }
 
-    /** The lane-wise max for folds; loops write the blend out (a helper call in a vector loop may stay a call). */
-    private static FloatVector max(FloatVector a, FloatVector b) {
-        return a.blend(b, a.lt(b));
-    }
-
     // ------------------------------------------------------------------ lane folds
 
-    /** The maximum over lanes (a NaN lane may or may not win; callers only need "NaN row" to show). */
-    private static float foldMax(FloatVector a) {
-        if (L >= 32) {
-            a = max(a, a.rearrange(SW16));
+    /**
+     * The sum of {@code t[0 .. 2L)} (the lanes of a compensated (hi, lo) pair, stored by the caller),
+     * Neumaier-compensated in double, in a fixed order. It takes an array, not the vectors: a method
+     * with vector parameters that C2 does not inline gets boxed vectors of unknown species, and runs
+     * the Vector API's Java fallback (measured: a tenth of a 1000-float row's time).
+     */
+    private static double foldSum(float[] t) {
+        double s = 0;
+        double c = 0;
+        for (float f : t) {
+            double v = f;
+            double u = s + v;
+            c += Math.abs(s) >= Math.abs(v) ? (s - u) + v : (v - u) + s;
+            s = u;
         }
-        if (L >= 16) {
-            a = max(a, a.rearrange(SW8));
-        }
-        if (L >= 8) {
-            a = max(a, a.rearrange(SW4));
-        }
-        if (L >= 4) {
-            a = max(a, a.rearrange(SW2));
-        }
-        a = max(a, a.rearrange(SW1));
-        return a.lane(0);
-    }
-
-    /** The compensated sum of all lanes of {@code hi + lo}, folded pairwise with TwoSum. */
-    private static double foldSum(FloatVector hi, FloatVector lo) {
-        if (L >= 32) {
-            return foldSumWide(hi, lo);
-        }
-        if (L >= 16) {
-            FloatVector b = hi.rearrange(SW8);
-            FloatVector s = hi.add(b);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW8)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 8) {
-            FloatVector b = hi.rearrange(SW4);
-            FloatVector s = hi.add(b);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW4)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 4) {
-            FloatVector b = hi.rearrange(SW2);
-            FloatVector s = hi.add(b);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW2)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        FloatVector b = hi.rearrange(SW1);
-        FloatVector s = hi.add(b);
-        FloatVector bb = s.sub(hi);
-        lo = lo.add(lo.rearrange(SW1)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-        return (double) s.lane(0) + (double) lo.lane(0);
-    }
-
-
-    /** {@link #foldSum} for 32 or more lanes (kept out of foldSum so that foldSum stays small enough for C2 to inline). */
-    private static double foldSumWide(FloatVector hi, FloatVector lo) {
-        if (L >= 32) {
-            FloatVector b = hi.rearrange(SW16);
-            FloatVector s = hi.add(b);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW16)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 16) {
-            FloatVector b = hi.rearrange(SW8);
-            FloatVector s = hi.add(b);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW8)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 8) {
-            FloatVector b = hi.rearrange(SW4);
-            FloatVector s = hi.add(b);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW4)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        if (L >= 4) {
-            FloatVector b = hi.rearrange(SW2);
-            FloatVector s = hi.add(b);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(lo.rearrange(SW2)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-            hi = s;
-        }
-        FloatVector b = hi.rearrange(SW1);
-        FloatVector s = hi.add(b);
-        FloatVector bb = s.sub(hi);
-        lo = lo.add(lo.rearrange(SW1)).add(hi.sub(s.sub(bb)).add(b.sub(bb)));
-        return (double) s.lane(0) + (double) lo.lane(0);
+        return s + c;
     }
 
     // ------------------------------------------------------------------ contiguous rows, k >= L
@@ -182,7 +100,7 @@ final class FloatRows {
             FloatVector v = FloatVector.fromArray(S, z, zo + k - L);
             b = b.blend(v, b.lt(v));
         }
-        return foldMax(max(a, b));
+        return a.blend(b, a.lt(b)).reduceLanes(VectorOperators.MAX);
     }
 
     /**
@@ -211,8 +129,9 @@ final class FloatRows {
             c = c.blend(w, c.lt(w));
             d = d.blend(w, w.lt(d));
         }
-        mm[0] = foldMax(max(a, c));
-        mm[1] = -foldMax(b.blend(d, d.lt(b)).mul(-1f)); // mul, not neg(): JDK 17 does not intrinsify neg() of 512-bit doubles
+        // a NaN lane gives NaN, which makes the row a NaN row, as its NaN entry would anyway
+        mm[0] = a.blend(c, a.lt(c)).reduceLanes(VectorOperators.MAX);
+        mm[1] = b.blend(d, d.lt(b)).reduceLanes(VectorOperators.MIN);
     }
 
     /**
@@ -235,12 +154,12 @@ final class FloatRows {
 
     /** out[oo + i] = e^(z[zo + i] - m) for the whole vectors of the row (i < k - k % L); the fast exp. */
     private static void expStoreFast(float[] z, int zo, float[] out, int oo, int k, float m) {
-        FloatExp.expFastInto(z, zo, L, k - k % L, FloatVector.broadcast(S, m), out, oo);
+        FloatExp.expInto(z, zo, L, k - k % L, FloatVector.broadcast(S, m), out, oo, true);
     }
 
     /** {@link #expStoreFast} with the general exp (clamps, gradual underflow). */
     private static void expStore(float[] z, int zo, float[] out, int oo, int k, float m) {
-        FloatExp.expInto(z, zo, L, k - k % L, FloatVector.broadcast(S, m), out, oo);
+        FloatExp.expInto(z, zo, L, k - k % L, FloatVector.broadcast(S, m), out, oo, false);
     }
 
     /**
@@ -274,7 +193,10 @@ final class FloatRows {
             lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
             hi = s;
         }
-        double sum = foldSum(hi, lo);
+        float[] lanes = new float[2 * L];
+        hi.intoArray(lanes, 0);
+        lo.intoArray(lanes, L);
+        double sum = foldSum(lanes);
         return whole < k ? sum + expTail(z, zo, out, oo, whole, k, m) : sum;
     }
 
@@ -416,11 +338,14 @@ final class FloatRows {
         FloatVector s = hi.add(blk);
         FloatVector bb = s.sub(hi);
         lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        if (foldSum(bad, FloatVector.zero(S)) != 0) {
+        if (bad.compare(VectorOperators.NE, ZERO).anyTrue()) {
             fill(out, oo, k, NAN);
             return;
         }
-        float d = (float) foldSum(s, lo);
+        float[] lanes = new float[2 * L];
+        s.intoArray(lanes, 0);
+        lo.intoArray(lanes, L);
+        float d = (float) foldSum(lanes);
         for (i = 0; i <= k - L; i += L) {
             FloatVector yv = FloatVector.fromArray(S, y, yo + i);
             yv.mul(FloatVector.fromArray(S, g, go + i).sub(d)).intoArray(out, oo + i);
@@ -468,18 +393,21 @@ final class FloatRows {
         FloatVector s = hi.add(blk);
         FloatVector bb = s.sub(hi);
         lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        if (foldSum(bad, FloatVector.zero(S)) != 0) {
+        if (bad.compare(VectorOperators.NE, ZERO).anyTrue()) {
             fill(out, oo, k, NAN);
             return;
         }
-        float sg = (float) foldSum(s, lo);
+        float[] lanes = new float[2 * L];
+        s.intoArray(lanes, 0);
+        lo.intoArray(lanes, L);
+        float sg = (float) foldSum(lanes);
         lsbWrite(l, lo0, g, go, out, oo, k, FloatVector.broadcast(S, -sg));
     }
 
     /** out = e^l·nsg + g: e^l stored first, then the products (the row is in cache by then). */
     private static void lsbWrite(float[] l, int lo0, float[] g, int go, float[] out, int oo, int k, FloatVector nsg) {
         int whole = k - k % L;
-        FloatExp.expInto(l, lo0, L, whole, FloatVector.zero(S), out, oo);
+        FloatExp.expInto(l, lo0, L, whole, FloatVector.zero(S), out, oo, false);
         int i = 0;
         for (; i < whole; i += L) {
             FloatVector.fromArray(S, out, oo + i).fma(nsg, FloatVector.fromArray(S, g, go + i)).intoArray(out, oo + i);
@@ -717,7 +645,7 @@ final class FloatRows {
             for (int i = 0; i < wv; i += L) {
                 FloatVector.fromArray(S, z, r + i).sub(FloatVector.fromArray(S, m, i)).intoArray(out, r + i);
             }
-            FloatExp.expInto(out, r, L, wv, zero, out, r);
+            FloatExp.expInto(out, r, L, wv, zero, out, r, false);
             for (int i = 0; i < wv; i += L) {
                 FloatVector.fromArray(S, blk, i).add(FloatVector.fromArray(S, out, r + i)).intoArray(blk, i);
             }
@@ -855,7 +783,7 @@ final class FloatRows {
 
     /** out = e^l·nsg + g for the L slices at p. */
     private static void lsbColumnsWrite(float[] l, float[] g, float[] out, int p, int k, int inner, FloatVector nsg) {
-        FloatExp.expInto(l, p, inner, k * inner, FloatVector.zero(S), out, p);
+        FloatExp.expInto(l, p, inner, k * inner, FloatVector.zero(S), out, p, false);
         for (int j = 0, q = p; j < k; j++, q += inner) {
             FloatVector.fromArray(S, out, q).fma(nsg, FloatVector.fromArray(S, g, q)).intoArray(out, q);
         }

@@ -18,9 +18,11 @@ import org.softmaxspi.api.SoftmaxProvider;
  * <h2>Threads</h2>
  * {@code -Dsoftmax.simd.threads=N} (default: the available processors) caps the threads one call
  * uses; the calling thread always works too. Inputs below
- * {@code -Dsoftmax.simd.parallelThreshold} elements of work (default 131072) stay on the calling
- * thread. Work is split between threads by whole rows (or whole column blocks for an inner axis),
- * so the result is bit-for-bit the same whatever the number of threads.
+ * {@code -Dsoftmax.simd.parallelThreshold} elements of work (default 8192) stay on the calling
+ * thread. The workers are daemon threads shared by all kernels; an idle worker spins for
+ * {@code -Dsoftmax.simd.spinMicros} (default 50) before it parks. Work is split between threads by
+ * whole rows, fixed segments of one long row, or column blocks for an inner axis, never by thread
+ * count, so the result is bit-for-bit the same whatever the number of threads.
  *
  * <h2>Accuracy</h2>
  * {@code exp} is the kernel's own: Cody–Waite reduction with FMA, a Taylor polynomial (degree 8
@@ -44,10 +46,10 @@ import org.softmaxspi.api.SoftmaxProvider;
  * output; the sum of the stored values; the scaling by {@code 1/S}. Rows up to about 100 000
  * floats stay in the core's L2 between sweeps, so main memory sees one read of the input and one
  * write of the output, as for a copy. The exp uses one power-of-two scaling when the row's min
- * shows that nothing underflows, else the general form. An inner axis (not the last) is worked on
- * in columns, L slices at a time with one slice per lane, so loads stay contiguous; cross-entropy
- * on an inner axis transposes L slices at a time into rows. Rows are split over a small
- * ForkJoinPool of daemon threads.
+ * shows that nothing underflows, else the general form. Softmax and log-softmax along an inner
+ * axis (not the last) sweep contiguous row segments; the backward passes there work on L slices
+ * at a time, one per lane, so loads stay contiguous; cross-entropy on an inner axis transposes L
+ * slices at a time into rows.
  */
 public final class SimdProvider implements SoftmaxProvider {
 
