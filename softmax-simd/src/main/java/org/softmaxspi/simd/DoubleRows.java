@@ -80,32 +80,10 @@ final class DoubleRows {
 
     // ------------------------------------------------------------------ contiguous rows, k >= L
 
-    /** max of z[zo .. zo+k), k >= L; NaN entries are skipped unless one is in the first vector. */
-    static double max(double[] z, int zo, int k) {
-        DoubleVector a = DoubleVector.fromArray(S, z, zo);
-        DoubleVector b = a;
-        int i = L;
-        for (; i <= k - 2 * L; i += 2 * L) {
-            DoubleVector v = DoubleVector.fromArray(S, z, zo + i);
-            a = a.blend(v, a.lt(v));
-            DoubleVector w = DoubleVector.fromArray(S, z, zo + i + L);
-            b = b.blend(w, b.lt(w));
-        }
-        if (i <= k - L) {
-            DoubleVector v = DoubleVector.fromArray(S, z, zo + i);
-            a = a.blend(v, a.lt(v));
-            i += L;
-        }
-        if (i < k) {
-            DoubleVector v = DoubleVector.fromArray(S, z, zo + k - L);
-            b = b.blend(v, b.lt(v));
-        }
-        return a.blend(b, a.lt(b)).reduceLanes(VectorOperators.MAX);
-    }
-
     /**
-     * max and min of z[zo .. zo+k), k >= L, into mm[0] and mm[1]. NaN handling of the max as in
-     * {@link #max(double[], int, int)}; the min only decides whether the fast exp applies.
+     * max and min of z[zo .. zo+k), k >= L, into mm[0] and mm[1]. A NaN entry may or may not
+     * reach mm[0] (if not, it makes the row's sum NaN); the min only decides whether the fast exp
+     * applies.
      */
     static void maxMin(double[] z, int zo, int k, double[] mm) {
         DoubleVector a = DoubleVector.fromArray(S, z, zo);

@@ -34,7 +34,7 @@ import org.softmaxspi.api.SoftmaxProvider;
  * {@link Math#exp} which the Vector API's Java fallback uses) is not used for that reason. Sums
  * over a row are taken in vector lanes in blocks of four vectors (three plain roundings per lane
  * and block), each block added with an exact TwoSum into a compensated (hi, lo) pair per lane, and
- * the lanes are folded pairwise, also compensated: the sum's error is a few roundings however long
+ * the lanes are folded in double with a Neumaier-compensated sum: the sum's error is a few roundings however long
  * the row, where a plain per-lane sum would lose up to K/L roundings (PyTorch's float32 softmax is
  * 1 045 ulps off on the suite's long-row trap for that reason). The compensation costs one extra
  * pass over the stored exps, which are still in cache. Softmax is {@code exp(z - m) · (1/S)}:
