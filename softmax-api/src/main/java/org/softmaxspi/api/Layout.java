@@ -81,6 +81,23 @@ public final class Layout {
         }
     }
 
+    /**
+     * True when {@link #of(int[], int)} would return a layout equal to this one for these
+     * arguments: a cheap test that lets a caller reuse a layout it already checked.
+     */
+    boolean describes(int[] shape, int axis) {
+        int[] own = this.shape;
+        if (shape == null || shape.length != own.length || (axis != this.axis && axis + own.length != this.axis)) {
+            return false;
+        }
+        for (int d = 0; d < own.length; d++) {
+            if (shape[d] != own[d]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** A copy of the shape. */
     public int[] shape() {
         return shape.clone();

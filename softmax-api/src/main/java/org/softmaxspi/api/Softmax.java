@@ -42,6 +42,14 @@ public final class Softmax {
     private volatile Availability availability;
     private volatile SoftmaxKernel kernel;
     private volatile ProviderUnavailableException failure;
+    /** The provider's capabilities, read once with the kernel. */
+    private volatile Capabilities capabilities;
+    /**
+     * The layout of the latest call: a call with the same shape and axis reuses it instead of checking
+     * and allocating anew (small arrays spend a third of a call there). Racy on purpose: a Layout is
+     * immutable and safely published through its final fields, and a lost update only costs a check.
+     */
+    private Layout lastLayout;
 
     private Softmax(SoftmaxProvider provider) {
         this.provider = provider;
@@ -116,11 +124,27 @@ public final class Softmax {
     }
 
     private SoftmaxKernel kernel(Op op, DType dtype) {
-        if (!provider.capabilities().supports(op, dtype)) {
+        Capabilities c = capabilities;
+        if (c == null) {
+            c = Objects.requireNonNull(provider.capabilities(), "capabilities() returned null");
+            capabilities = c;
+        }
+        if (!c.supports(op, dtype)) {
             throw new UnsupportedOperationException("provider '" + name() + "' does not support "
                     + op.label() + " for " + dtype.label());
         }
         return kernel();
+    }
+
+    /** The checked layout of {@code shape} and {@code axis}; the previous call's when they match. */
+    private Layout layout(int[] shape, int axis) {
+        Layout l = lastLayout;
+        if (l != null && l.describes(shape, axis)) {
+            return l;
+        }
+        l = Checks.layout(shape, axis);
+        lastLayout = l;
+        return l;
     }
 
     /** The shape of {@link #jacobian} results: {@code shape} without the axis, then {@code [K, K]}. */
@@ -153,7 +177,7 @@ public final class Softmax {
      * @return a fresh array shaped as {@code logits}
      */
     public float[] softmax(float[] logits, int[] shape, int axis) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         float[] out = new float[l.size()];
         kernel(Op.SOFTMAX, DType.FLOAT32).softmax(logits, l, out);
@@ -162,7 +186,7 @@ public final class Softmax {
 
     /** As {@link #softmax(float[], int[], int)}, for float64. */
     public double[] softmax(double[] logits, int[] shape, int axis) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         double[] out = new double[l.size()];
         kernel(Op.SOFTMAX, DType.FLOAT64).softmax(logits, l, out);
@@ -171,7 +195,7 @@ public final class Softmax {
 
     /** As {@link #softmax(float[], int[], int)}, writing into {@code out} (same length, not {@code logits}). */
     public void softmax(float[] logits, int[] shape, int axis, float[] out) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         Checks.output("out", out, out == null ? 0 : out.length, l.size(), logits);
         kernel(Op.SOFTMAX, DType.FLOAT32).softmax(logits, l, out);
@@ -179,7 +203,7 @@ public final class Softmax {
 
     /** As {@link #softmax(float[], int[], int, float[])}, for float64. */
     public void softmax(double[] logits, int[] shape, int axis, double[] out) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         Checks.output("out", out, out == null ? 0 : out.length, l.size(), logits);
         kernel(Op.SOFTMAX, DType.FLOAT64).softmax(logits, l, out);
@@ -206,7 +230,7 @@ public final class Softmax {
      * @return a fresh array shaped as {@code logits}
      */
     public float[] logSoftmax(float[] logits, int[] shape, int axis) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         float[] out = new float[l.size()];
         kernel(Op.LOG_SOFTMAX, DType.FLOAT32).logSoftmax(logits, l, out);
@@ -215,7 +239,7 @@ public final class Softmax {
 
     /** As {@link #logSoftmax(float[], int[], int)}, for float64. */
     public double[] logSoftmax(double[] logits, int[] shape, int axis) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         double[] out = new double[l.size()];
         kernel(Op.LOG_SOFTMAX, DType.FLOAT64).logSoftmax(logits, l, out);
@@ -224,7 +248,7 @@ public final class Softmax {
 
     /** As {@link #logSoftmax(float[], int[], int)}, writing into {@code out}. */
     public void logSoftmax(float[] logits, int[] shape, int axis, float[] out) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         Checks.output("out", out, out == null ? 0 : out.length, l.size(), logits);
         kernel(Op.LOG_SOFTMAX, DType.FLOAT32).logSoftmax(logits, l, out);
@@ -232,7 +256,7 @@ public final class Softmax {
 
     /** As {@link #logSoftmax(float[], int[], int, float[])}, for float64. */
     public void logSoftmax(double[] logits, int[] shape, int axis, double[] out) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         Checks.output("out", out, out == null ? 0 : out.length, l.size(), logits);
         kernel(Op.LOG_SOFTMAX, DType.FLOAT64).logSoftmax(logits, l, out);
@@ -249,7 +273,7 @@ public final class Softmax {
      * @throws IllegalArgumentException also when the result would exceed {@link Integer#MAX_VALUE} elements
      */
     public float[] jacobian(float[] logits, int[] shape, int axis) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         float[] out = new float[l.jacobianSize()];
         kernel(Op.JACOBIAN, DType.FLOAT32).jacobian(logits, l, out);
@@ -258,7 +282,7 @@ public final class Softmax {
 
     /** As {@link #jacobian(float[], int[], int)}, for float64. */
     public double[] jacobian(double[] logits, int[] shape, int axis) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         double[] out = new double[l.jacobianSize()];
         kernel(Op.JACOBIAN, DType.FLOAT64).jacobian(logits, l, out);
@@ -267,7 +291,7 @@ public final class Softmax {
 
     /** As {@link #jacobian(float[], int[], int)}, writing into {@code out} of {@code rows * K * K} elements. */
     public void jacobian(float[] logits, int[] shape, int axis, float[] out) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         Checks.output("out", out, out == null ? 0 : out.length, l.jacobianSize(), logits);
         kernel(Op.JACOBIAN, DType.FLOAT32).jacobian(logits, l, out);
@@ -275,7 +299,7 @@ public final class Softmax {
 
     /** As {@link #jacobian(float[], int[], int, float[])}, for float64. */
     public void jacobian(double[] logits, int[] shape, int axis, double[] out) {
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data("logits", logits, l);
         Checks.output("out", out, out == null ? 0 : out.length, l.jacobianSize(), logits);
         kernel(Op.JACOBIAN, DType.FLOAT64).jacobian(logits, l, out);
@@ -353,20 +377,20 @@ public final class Softmax {
         kernel(Op.LOG_SOFTMAX_BACKWARD, DType.FLOAT64).logSoftmaxBackward(logSoftmax, upstream, l, out);
     }
 
-    private static Layout pair(String name, float[] a, float[] upstream, int[] shape, int axis) {
+    private Layout pair(String name, float[] a, float[] upstream, int[] shape, int axis) {
         Checks.notNull(name, a);
         Checks.notNull("upstream", upstream);
         Checks.sameLength("upstream", upstream.length, name, a.length);
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data(name, a, l);
         return l;
     }
 
-    private static Layout pair(String name, double[] a, double[] upstream, int[] shape, int axis) {
+    private Layout pair(String name, double[] a, double[] upstream, int[] shape, int axis) {
         Checks.notNull(name, a);
         Checks.notNull("upstream", upstream);
         Checks.sameLength("upstream", upstream.length, name, a.length);
-        Layout l = Checks.layout(shape, axis);
+        Layout l = layout(shape, axis);
         Checks.data(name, a, l);
         return l;
     }
@@ -480,9 +504,9 @@ public final class Softmax {
         kernel(Op.CROSS_ENTROPY, DType.FLOAT64).crossEntropy(logits, l, target, reduction, lossOut, gradientOut);
     }
 
-    private static Layout crossEntropyLayout(int[] shape, int axis, Reduction reduction) {
+    private Layout crossEntropyLayout(int[] shape, int axis, Reduction reduction) {
         Checks.reduction(reduction);
-        return Checks.layout(shape, axis);
+        return layout(shape, axis);
     }
 
     private static void crossEntropyOutputs(Layout l, Reduction reduction, Object lossOut, int lossLength,

@@ -12,6 +12,8 @@ class FakeProvider implements SoftmaxProvider {
     final Capabilities capabilities;
     final AtomicInteger availabilityCalls = new AtomicInteger();
     final AtomicInteger kernelCalls = new AtomicInteger();
+    /** The layout of every kernel call, in order. */
+    final java.util.List<Layout> layouts = new java.util.concurrent.CopyOnWriteArrayList<>();
     final AtomicInteger createCalls = new AtomicInteger();
     RuntimeException createFailure;
 
@@ -61,6 +63,11 @@ class FakeProvider implements SoftmaxProvider {
         return (SoftmaxKernel) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {SoftmaxKernel.class},
                 (proxy, method, args) -> {
                     kernelCalls.incrementAndGet();
+                    for (Object a : args) {
+                        if (a instanceof Layout l) {
+                            layouts.add(l);
+                        }
+                    }
                     return null;
                 });
     }

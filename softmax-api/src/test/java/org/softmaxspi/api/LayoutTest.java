@@ -44,4 +44,17 @@ class LayoutTest {
         assertThat(assertThrows(IllegalArgumentException.class, () -> Layout.of(new int[] {65536, 65536}, 0))
                 .getMessage()).contains("more than Integer.MAX_VALUE elements");
     }
+
+    @Test
+    void describes_matchesWhatOfWouldReturn() {
+        Layout l = Layout.of(new int[] {2, 3, 4}, 1);
+        assertThat(l.describes(new int[] {2, 3, 4}, 1)).isTrue();
+        assertThat(l.describes(new int[] {2, 3, 4}, -2)).isTrue();
+        assertThat(l.describes(new int[] {2, 3, 4}, 2)).isFalse();
+        assertThat(l.describes(new int[] {2, 3, 4}, -1)).isFalse();
+        assertThat(l.describes(new int[] {2, 3, 4}, 4)).isFalse();
+        assertThat(l.describes(new int[] {2, 4, 3}, 1)).isFalse();
+        assertThat(l.describes(new int[] {2, 3}, 1)).isFalse();
+        assertThat(l.describes(null, 1)).isFalse();
+    }
 }

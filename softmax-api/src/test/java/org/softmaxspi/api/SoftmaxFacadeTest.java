@@ -91,6 +91,25 @@ class SoftmaxFacadeTest {
     }
 
     @Test
+    void layoutOfTheLastCall_isReusedOnlyForTheSameShapeAndAxis() {
+        int[] shape = {2, 3};
+        float[] z = new float[6];
+        softmax.softmax(z, shape, -1, new float[6]);
+        softmax.softmax(z, shape, 1, new float[6]);
+        assertEquals(2, provider.layouts.size());
+        assertThat(provider.layouts.get(1)).isSameAs(provider.layouts.get(0));
+        shape[0] = 3;
+        shape[1] = 2; // the caller's array changed: its new contents count
+        softmax.softmax(z, shape, -1, new float[6]);
+        assertArrayEquals(new int[] {3, 2}, provider.layouts.get(2).shape());
+        softmax.softmax(z, shape, 0, new float[6]);
+        assertEquals(0, provider.layouts.get(3).axis());
+        assertThrows(IllegalArgumentException.class, () -> softmax.softmax(z, shape, 2, new float[6]));
+        assertThrows(IllegalArgumentException.class, () -> softmax.softmax(new float[5], shape, 0, new float[5]));
+        assertEquals(4, provider.kernelCalls.get());
+    }
+
+    @Test
     void shapesOfResults() {
         assertArrayEquals(new int[] {2, 5, 3, 3}, Softmax.jacobianShape(new int[] {2, 3, 5}, 1));
         assertArrayEquals(new int[] {2, 5}, Softmax.rowShape(new int[] {2, 3, 5}, -2));

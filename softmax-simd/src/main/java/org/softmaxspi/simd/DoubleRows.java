@@ -493,16 +493,32 @@ final class DoubleRows {
             fill(out, oo, k, NAN);
             return;
         }
+        double s = expShort(z, zo, out, oo, k, m);
+        double inv = (double) (1.0 / s);
+        for (int j = 0; j < k; j++) {
+            out[oo + j] *= inv;
+        }
+    }
+
+    /**
+     * Σ e^(z - m) over k < L entries, each also stored at out[oo ..]: two overlapping half vectors
+     * from {@link DoubleExp#HALF} entries on, scalar below; the sum in double, in index order.
+     */
+    private static double expShort(double[] z, int zo, double[] out, int oo, int k, double m) {
         double s = 0;
+        if (DoubleExp.HALF > 0 && k >= DoubleExp.HALF) {
+            DoubleExp.expShortInto(z, zo, k, m, out, oo);
+            for (int j = 0; j < k; j++) {
+                s += out[oo + j];
+            }
+            return s;
+        }
         for (int j = 0; j < k; j++) {
             double e = DoubleExp.exp(z[zo + j] - m);
             out[oo + j] = e;
             s += e;
         }
-        double inv = (double) (1.0 / s);
-        for (int j = 0; j < k; j++) {
-            out[oo + j] *= inv;
-        }
+        return s;
     }
 
     static void logSoftmaxShort(double[] z, int zo, double[] out, int oo, int k) {
@@ -511,11 +527,7 @@ final class DoubleRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double s = 0;
-        for (int j = 0; j < k; j++) {
-            s += DoubleExp.exp(z[zo + j] - m);
-        }
-        double ls = (double) Math.log(s);
+        double ls = (double) Math.log(expShort(z, zo, out, oo, k, m));
         for (int j = 0; j < k; j++) {
             out[oo + j] = (z[zo + j] - m) - ls;
         }
@@ -554,6 +566,13 @@ final class DoubleRows {
             return;
         }
         double nsg = -(double) sum;
+        if (DoubleExp.HALF > 0 && k >= DoubleExp.HALF) {
+            DoubleExp.expShortInto(l, lo0, k, ZERO, out, oo);
+            for (int j = 0; j < k; j++) {
+                out[oo + j] = Math.fma(out[oo + j], nsg, g[go + j]);
+            }
+            return;
+        }
         for (int j = 0; j < k; j++) {
             out[oo + j] = Math.fma(DoubleExp.exp(l[lo0 + j]), nsg, g[go + j]);
         }
@@ -566,12 +585,7 @@ final class DoubleRows {
             fill(grad, go, k, NAN);
             return Double.NaN;
         }
-        double s = 0;
-        for (int j = 0; j < k; j++) {
-            double e = DoubleExp.exp(z[zo + j] - m);
-            grad[go + j] = e;
-            s += e;
-        }
+        double s = expShort(z, zo, grad, go, k, m);
         double logS = Math.log(s);
         double inv = (double) (1.0 / s);
         if (t == null) {

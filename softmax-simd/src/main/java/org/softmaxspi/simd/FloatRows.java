@@ -493,16 +493,32 @@ final class FloatRows {
             fill(out, oo, k, NAN);
             return;
         }
+        double s = expShort(z, zo, out, oo, k, m);
+        float inv = (float) (1.0 / s);
+        for (int j = 0; j < k; j++) {
+            out[oo + j] *= inv;
+        }
+    }
+
+    /**
+     * Σ e^(z - m) over k < L entries, each also stored at out[oo ..]: two overlapping half vectors
+     * from {@link FloatExp#HALF} entries on, scalar below; the sum in double, in index order.
+     */
+    private static double expShort(float[] z, int zo, float[] out, int oo, int k, float m) {
         double s = 0;
+        if (FloatExp.HALF > 0 && k >= FloatExp.HALF) {
+            FloatExp.expShortInto(z, zo, k, m, out, oo);
+            for (int j = 0; j < k; j++) {
+                s += out[oo + j];
+            }
+            return s;
+        }
         for (int j = 0; j < k; j++) {
             float e = FloatExp.exp(z[zo + j] - m);
             out[oo + j] = e;
             s += e;
         }
-        float inv = (float) (1.0 / s);
-        for (int j = 0; j < k; j++) {
-            out[oo + j] *= inv;
-        }
+        return s;
     }
 
     static void logSoftmaxShort(float[] z, int zo, float[] out, int oo, int k) {
@@ -511,11 +527,7 @@ final class FloatRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double s = 0;
-        for (int j = 0; j < k; j++) {
-            s += FloatExp.exp(z[zo + j] - m);
-        }
-        float ls = (float) Math.log(s);
+        float ls = (float) Math.log(expShort(z, zo, out, oo, k, m));
         for (int j = 0; j < k; j++) {
             out[oo + j] = (z[zo + j] - m) - ls;
         }
@@ -554,6 +566,13 @@ final class FloatRows {
             return;
         }
         float nsg = -(float) sum;
+        if (FloatExp.HALF > 0 && k >= FloatExp.HALF) {
+            FloatExp.expShortInto(l, lo0, k, ZERO, out, oo);
+            for (int j = 0; j < k; j++) {
+                out[oo + j] = Math.fma(out[oo + j], nsg, g[go + j]);
+            }
+            return;
+        }
         for (int j = 0; j < k; j++) {
             out[oo + j] = Math.fma(FloatExp.exp(l[lo0 + j]), nsg, g[go + j]);
         }
@@ -566,12 +585,7 @@ final class FloatRows {
             fill(grad, go, k, NAN);
             return Double.NaN;
         }
-        double s = 0;
-        for (int j = 0; j < k; j++) {
-            float e = FloatExp.exp(z[zo + j] - m);
-            grad[go + j] = e;
-            s += e;
-        }
+        double s = expShort(z, zo, grad, go, k, m);
         double logS = Math.log(s);
         float inv = (float) (1.0 / s);
         if (t == null) {

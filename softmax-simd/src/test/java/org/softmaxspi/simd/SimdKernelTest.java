@@ -24,7 +24,7 @@ class SimdKernelTest {
     private static final int LD = DoubleRows.L;
 
     static Stream<Integer> lengths() {
-        return Stream.of(1, 2, 3, LF - 1, LF, LF + 1, 2 * LF - 1, 2 * LF + 1, 4 * LF - 1, 4 * LF, 4 * LF + 1,
+        return Stream.of(1, 2, 3, LF / 2, LF / 2 + 2, LD / 2, LD / 2 + 1, LF - 1, LF, LF + 1, 2 * LF - 1, 2 * LF + 1, 4 * LF - 1, 4 * LF, 4 * LF + 1,
                 5 * LF + 3, LD - 1, LD + 1, 4 * LD + 1, 1000, 4099, 2 * FloatOps.SEGMENT + 37).distinct();
     }
 
@@ -126,6 +126,36 @@ class SimdKernelTest {
             worst = Math.max(worst, err);
         }
         assertTrue(worst < 1.0, "worst float exp error " + worst + " ulp");
+    }
+
+    /** The half-vector exp of rows shorter than one vector gives the scalar exp's bits at every length it serves. */
+    @Test
+    void shortRowExpEqualsScalarExp() {
+        SplittableRandom r = new SplittableRandom(4);
+        for (int k = FloatExp.HALF; FloatExp.HALF > 0 && k <= 2 * FloatExp.HALF; k++) {
+            float[] x = randomFloats(r, k + 3, 40);
+            x[3] = Float.NEGATIVE_INFINITY;
+            x[4] = -200;
+            x[k] = Float.NaN;
+            float[] e = new float[k + 1];
+            FloatExp.expShortInto(x, 3, k, 1.5f, e, 1);
+            for (int i = 0; i < k; i++) {
+                assertEquals(Float.floatToIntBits(FloatExp.exp(x[3 + i] - 1.5f)), Float.floatToIntBits(e[1 + i]),
+                        "k = " + k + ", x = " + x[3 + i]);
+            }
+        }
+        for (int k = DoubleExp.HALF; DoubleExp.HALF > 0 && k <= 2 * DoubleExp.HALF; k++) {
+            double[] x = randomDoubles(r, k + 3, 300);
+            x[3] = Double.NEGATIVE_INFINITY;
+            x[4] = -2000;
+            x[k] = Double.NaN;
+            double[] e = new double[k + 1];
+            DoubleExp.expShortInto(x, 3, k, 1.5, e, 1);
+            for (int i = 0; i < k; i++) {
+                assertEquals(Double.doubleToLongBits(DoubleExp.exp(x[3 + i] - 1.5)), Double.doubleToLongBits(e[1 + i]),
+                        "k = " + k + ", x = " + x[3 + i]);
+            }
+        }
     }
 
     /** The one-scaling fast exp (used for rows with every z - m >= FAST_LO) gives the general exp's bits. */
