@@ -3,7 +3,6 @@ package org.softmaxspi.simd;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -38,11 +37,6 @@ final class DoubleExp {
     static final double C13 = 1.0 / 6227020800.0;
 
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
-    /** Half the preferred vector, for rows shorter than one preferred vector. */
-    private static final VectorSpecies<Double> H = VectorSpecies.of(double.class,
-            VectorShape.forBitSize(S.vectorBitSize() / 2));
-    /** Lanes of the half vector, or 0 when it is narrower than 128 bits. */
-    static final int HALF = H.vectorBitSize() >= 128 ? H.length() : 0;
 
     private DoubleExp() {
     }
@@ -100,40 +94,6 @@ final class DoubleExp {
             DoubleVector s1 = n1.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
             DoubleVector s2 = n2.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
             p.mul(s1).mul(s2).intoArray(out, oo + i);
-        }
-    }
-
-    /** As {@link FloatExp#expShortInto}, for float64: {@code HALF <= k <= 2·HALF}. */
-    static void expShortInto(double[] x, int xo, int k, double m, double[] out, int oo) {
-        for (int i = 0; ; i = k - HALF) {
-            DoubleVector v = DoubleVector.fromArray(H, x, xo + i).sub(m);
-            v = v.blend(LO, v.lt(LO));
-            v = v.blend(HI, v.lt(HI).not().and(v.eq(v)));
-            DoubleVector t = v.fma(LOG2E, MAGIC);
-            DoubleVector n = t.sub(MAGIC);
-            DoubleVector r = n.fma(DoubleVector.broadcast(H, -LN2_HI), v);
-            r = n.fma(DoubleVector.broadcast(H, -LN2_LO), r);
-            DoubleVector q = r.fma(C13, C12)
-                    .fma(r, DoubleVector.broadcast(H, C11))
-                    .fma(r, DoubleVector.broadcast(H, C10))
-                    .fma(r, DoubleVector.broadcast(H, C9))
-                    .fma(r, DoubleVector.broadcast(H, C8))
-                    .fma(r, DoubleVector.broadcast(H, C7))
-                    .fma(r, DoubleVector.broadcast(H, C6))
-                    .fma(r, DoubleVector.broadcast(H, C5))
-                    .fma(r, DoubleVector.broadcast(H, C4))
-                    .fma(r, DoubleVector.broadcast(H, C3))
-                    .fma(r, DoubleVector.broadcast(H, C2));
-            DoubleVector p = r.mul(r).fma(q, r).add(1.0);
-            LongVector ni = t.reinterpretAsLongs().sub(MAGIC_BITS);
-            LongVector n1 = n.fma(0.5, MAGIC).reinterpretAsLongs().sub(MAGIC_BITS);
-            LongVector n2 = ni.sub(n1);
-            DoubleVector s1 = n1.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-            DoubleVector s2 = n2.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-            p.mul(s1).mul(s2).intoArray(out, oo + i);
-            if (i == k - HALF) {
-                return;
-            }
         }
     }
 

@@ -9,8 +9,8 @@ import jdk.incubator.vector.VectorSpecies;
  * The float64 work of {@link SimdKernel}, one row (slice) at a time.
  *
  * <p>Contiguous rows ({@code k >= L}, L the lanes of the preferred species) are processed in whole
- * vectors; the tail is one more vector ending at the row's end, overlapping the previous one, with
- * the overlapped lanes blended away where they would count twice. Rows shorter than L run the same
+ * vectors; the tail is one more vector ending at the row's end, overlapping the previous one (the
+ * shared lanes get the same bits again; sums take the tail's new lanes only). Rows shorter than L run the same
  * arithmetic in scalar code. Columns (an axis that is not the last, {@code inner >= L}) are
  * processed L slices at a time, one slice per lane, with vectors across the inner dimension.
  *
@@ -23,7 +23,9 @@ import jdk.incubator.vector.VectorSpecies;
  * only as the loop {@link DoubleExp#expInto}; do not put a vector exp
  * and a compensated sum in the same loop; use {@code mul(-1)}, not {@code neg()}, which is not
  * intrinsified for 512-bit doubles; never {@code reduceLanes(ADD)} on doubleing point (its order is
- * unspecified). {@code DoubleRows} and {@code DoubleOps} are generated from this file and
+ * unspecified); use the preferred species only, never a second species of the same element type (C2
+ * inlines Vector API calls by their type profile, which a second species pollutes; then the long-row
+ * kernels ran as Java code, 4.5× slower). {@code DoubleRows} and {@code DoubleOps} are generated from this file and
  * {@code DoubleOps} by {@code softmax-simd/generate-double.sh}: edit the double files, then run it.
  */
 final class DoubleRows {
@@ -62,20 +64,34 @@ final class DoubleRows {
 
     /**
      * The sum of {@code t[0 .. 2L)} (the lanes of a compensated (hi, lo) pair, stored by the caller),
-     * Neumaier-compensated in double, in a fixed order. It takes an array, not the vectors: a method
-     * with vector parameters that C2 does not inline gets boxed vectors of unknown species, and runs
-     * the Vector API's Java fallback (measured: a tenth of a 1000-double row's time).
+     * in double, in a fixed order: the hi lanes by two interleaved Neumaier sums (even and odd lanes,
+     * so that two dependency chains run side by side), the lo lanes, which are rounding errors,
+     * plainly. It takes an array, not the vectors: a method with vector parameters that C2 does not
+     * inline gets boxed vectors of unknown species, and runs the Vector API's Java fallback
+     * (measured: a tenth of a 1000-double row's time).
      */
     private static double foldSum(double[] t) {
-        double s = 0;
-        double c = 0;
-        for (double f : t) {
-            double v = f;
-            double u = s + v;
-            c += Math.abs(s) >= Math.abs(v) ? (s - u) + v : (v - u) + s;
-            s = u;
+        double s0 = 0;
+        double s1 = 0;
+        double c0 = 0;
+        double c1 = 0;
+        for (int i = 0; i < L; i += 2) {
+            double v = t[i];
+            double u = s0 + v;
+            c0 += Math.abs(s0) >= Math.abs(v) ? (s0 - u) + v : (v - u) + s0;
+            s0 = u;
+            double w = t[i + 1];
+            double x = s1 + w;
+            c1 += Math.abs(s1) >= Math.abs(w) ? (s1 - x) + w : (w - x) + s1;
+            s1 = x;
         }
-        return s + c;
+        double lo = 0;
+        for (int i = L; i < 2 * L; i++) {
+            lo += t[i];
+        }
+        double s = s0 + s1;
+        double c = Math.abs(s0) >= Math.abs(s1) ? (s0 - s) + s1 : (s1 - s) + s0;
+        return s + (c + c0 + c1 + lo);
     }
 
     // ------------------------------------------------------------------ contiguous rows, k >= L
@@ -115,38 +131,29 @@ final class DoubleRows {
     /**
      * S = Σ e^(z - m) over z[zo .. zo+k), k >= L; also stores every e^(z - m) at out[oo ..].
      * {@code fast} when every z - m is >= DoubleExp.FAST_LO (and <= 0): then the one-scaling exp,
-     * which gives the same bits as the general one, serves.
+     * which gives the same bits as the general one, serves. {@code out} must not overlap {@code z}.
      *
      * <p>The exps are stored by one loop ({@link DoubleExp#expInto}) and summed by a second pass over
      * the stored values (still in cache): C2 (JDK 17) compiled a loop holding both a vector exp and
      * a compensated sum 1.5-3x slower than the two loops together (measured).
      */
     static double expSum(double[] z, int zo, double[] out, int oo, int k, double m, boolean fast) {
-        if (fast) {
-            expStoreFast(z, zo, out, oo, k, m);
-        } else {
-            expStore(z, zo, out, oo, k, m);
+        DoubleVector vm = DoubleVector.broadcast(S, m);
+        DoubleExp.expInto(z, zo, L, k - k % L, vm, out, oo, fast);
+        if (k % L != 0) {
+            // the last entries by one more vector ending at the row's end (the lanes it shares
+            // with the previous vector get the same bits again)
+            DoubleExp.expInto(z, zo + k - L, L, 1, vm, out, oo + k - L, fast);
         }
-        return sumStored(z, zo, out, oo, k, m);
-    }
-
-    /** out[oo + i] = e^(z[zo + i] - m) for the whole vectors of the row (i < k - k % L); the fast exp. */
-    private static void expStoreFast(double[] z, int zo, double[] out, int oo, int k, double m) {
-        DoubleExp.expInto(z, zo, L, k - k % L, DoubleVector.broadcast(S, m), out, oo, true);
-    }
-
-    /** {@link #expStoreFast} with the general exp (clamps, gradual underflow). */
-    private static void expStore(double[] z, int zo, double[] out, int oo, int k, double m) {
-        DoubleExp.expInto(z, zo, L, k - k % L, DoubleVector.broadcast(S, m), out, oo, false);
+        return sumStored(out, oo, k);
     }
 
     /**
-     * The sum of the stored exps of the whole vectors plus, in double, the exps of the last
-     * {@code k % L} entries (computed and stored here, scalar, the same bits as a vector lane).
-     * Blocks of 4 vectors are summed per lane in plain double (3 roundings per lane and block);
-     * each block sum is added by TwoSum into (hi, lo).
+     * The sum of the stored exps out[oo .. oo+k), k >= L. Blocks of 4 vectors are summed per lane
+     * in plain double (3 roundings per lane and block); each block sum is added by TwoSum into
+     * (hi, lo); the last {@code k % L} entries are added in double.
      */
-    private static double sumStored(double[] z, int zo, double[] out, int oo, int k, double m) {
+    private static double sumStored(double[] out, int oo, int k) {
         DoubleVector hi = DoubleVector.zero(S);
         DoubleVector lo = hi;
         int whole = k - k % L;
@@ -174,19 +181,11 @@ final class DoubleRows {
         double[] lanes = new double[2 * L];
         hi.intoArray(lanes, 0);
         lo.intoArray(lanes, L);
-        double sum = foldSum(lanes);
-        return whole < k ? sum + expTail(z, zo, out, oo, whole, k, m) : sum;
-    }
-
-    /** Σ e^(z - m) over [i, k), fewer than L terms, stored too; scalar exp (the same bits as a vector lane). */
-    private static double expTail(double[] z, int zo, double[] out, int oo, int i, int k, double m) {
         double tail = 0;
-        for (; i < k; i++) {
-            double e = DoubleExp.exp(z[zo + i] - m);
-            out[oo + i] = e;
-            tail += e;
+        for (i = whole; i < k; i++) {
+            tail += out[oo + i];
         }
-        return tail;
+        return foldSum(lanes) + tail;
     }
 
     /** out[oo .. oo+k) *= c, k >= L. */
@@ -501,18 +500,16 @@ final class DoubleRows {
     }
 
     /**
-     * Σ e^(z - m) over k < L entries, each also stored at out[oo ..]: two overlapping half vectors
-     * from {@link DoubleExp#HALF} entries on, scalar below; the sum in double, in index order.
+     * Σ e^(z - m) over k < L entries, each also stored at out[oo ..], the sum in double in index
+     * order. Scalar: one vector exp of a short row (loaded from the array where it has room, from a
+     * padded copy elsewhere) measured no faster on the machine of the benchmark report, and a
+     * second, narrower double species (two overlapping half vectors: 2× faster for 10 entries) made
+     * JDK 17's C2, which inlines Vector API calls by their type profile, fall back to Java code in
+     * the long-row kernels (1×1000 softmax 4.5× slower after a 1×10 warm-up). So the kernels use the
+     * preferred species only.
      */
     private static double expShort(double[] z, int zo, double[] out, int oo, int k, double m) {
         double s = 0;
-        if (DoubleExp.HALF > 0 && k >= DoubleExp.HALF) {
-            DoubleExp.expShortInto(z, zo, k, m, out, oo);
-            for (int j = 0; j < k; j++) {
-                s += out[oo + j];
-            }
-            return s;
-        }
         for (int j = 0; j < k; j++) {
             double e = DoubleExp.exp(z[zo + j] - m);
             out[oo + j] = e;
@@ -566,13 +563,6 @@ final class DoubleRows {
             return;
         }
         double nsg = -(double) sum;
-        if (DoubleExp.HALF > 0 && k >= DoubleExp.HALF) {
-            DoubleExp.expShortInto(l, lo0, k, ZERO, out, oo);
-            for (int j = 0; j < k; j++) {
-                out[oo + j] = Math.fma(out[oo + j], nsg, g[go + j]);
-            }
-            return;
-        }
         for (int j = 0; j < k; j++) {
             out[oo + j] = Math.fma(DoubleExp.exp(l[lo0 + j]), nsg, g[go + j]);
         }

@@ -3,7 +3,6 @@ package org.softmaxspi.simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -35,11 +34,6 @@ final class FloatExp {
     static final float C8 = (float) (1.0 / 40320);
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
-    /** Half the preferred vector, for rows shorter than one preferred vector. */
-    private static final VectorSpecies<Float> H = VectorSpecies.of(float.class,
-            VectorShape.forBitSize(S.vectorBitSize() / 2));
-    /** Lanes of the half vector, or 0 when it is narrower than 128 bits (not worth it, maybe not compiled to SIMD). */
-    static final int HALF = H.vectorBitSize() >= 128 ? H.length() : 0;
 
     private FloatExp() {
     }
@@ -99,42 +93,6 @@ final class FloatExp {
             FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             p.mul(s1).mul(s2).intoArray(out, oo + i);
-        }
-    }
-
-    /**
-     * {@code out[oo + i] = e^(x[xo + i] - m)} for {@code 0 <= i < k}, {@code HALF <= k <= 2·HALF}, with
-     * two half-width vectors, at 0 and at {@code k - HALF} (their common lanes are computed twice, to
-     * the same bits); the general form, so the same bits as {@link #exp}. {@code out} must not
-     * overlap {@code x}. For rows shorter than one preferred vector: loading such a row into a padded
-     * buffer costs a store-forwarding stall (measured: 23 ns of a 10-float row), the scalar exp 4 ns
-     * an entry; this costs about 15 ns for 10 floats.
-     */
-    static void expShortInto(float[] x, int xo, int k, float m, float[] out, int oo) {
-        for (int i = 0; ; i = k - HALF) {
-            FloatVector v = FloatVector.fromArray(H, x, xo + i).sub(m);
-            v = v.blend(LO, v.lt(LO));
-            v = v.blend(HI, v.lt(HI).not().and(v.eq(v)));
-            FloatVector t = v.fma(LOG2E, MAGIC);
-            FloatVector n = t.sub(MAGIC);
-            FloatVector r = n.fma(FloatVector.broadcast(H, -LN2_HI), v);
-            r = n.fma(FloatVector.broadcast(H, -LN2_LO), r);
-            FloatVector q = r.fma(C8, C7)
-                    .fma(r, FloatVector.broadcast(H, C6))
-                    .fma(r, FloatVector.broadcast(H, C5))
-                    .fma(r, FloatVector.broadcast(H, C4))
-                    .fma(r, FloatVector.broadcast(H, C3))
-                    .fma(r, FloatVector.broadcast(H, C2));
-            FloatVector p = r.mul(r).fma(q, r).add(1f);
-            IntVector ni = t.reinterpretAsInts().sub(MAGIC_BITS);
-            IntVector n1 = ni.lanewise(VectorOperators.ASHR, 1);
-            IntVector n2 = ni.sub(n1);
-            FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            p.mul(s1).mul(s2).intoArray(out, oo + i);
-            if (i == k - HALF) {
-                return;
-            }
         }
     }
 

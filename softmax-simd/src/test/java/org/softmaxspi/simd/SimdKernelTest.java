@@ -128,32 +128,57 @@ class SimdKernelTest {
         assertTrue(worst < 1.0, "worst float exp error " + worst + " ulp");
     }
 
-    /** The half-vector exp of rows shorter than one vector gives the scalar exp's bits at every length it serves. */
+    /**
+     * Rows shorter than one vector (one vector exp, loaded from the array wherever it has room, else
+     * from a padded copy) give, wherever they sit in the array, the bits of the scalar exp and an
+     * index-order double sum.
+     */
     @Test
-    void shortRowExpEqualsScalarExp() {
+    void shortRowsGiveTheScalarBitsWhereverTheySit() {
         SplittableRandom r = new SplittableRandom(4);
-        for (int k = FloatExp.HALF; FloatExp.HALF > 0 && k <= 2 * FloatExp.HALF; k++) {
-            float[] x = randomFloats(r, k + 3, 40);
-            x[3] = Float.NEGATIVE_INFINITY;
-            x[4] = -200;
-            x[k] = Float.NaN;
-            float[] e = new float[k + 1];
-            FloatExp.expShortInto(x, 3, k, 1.5f, e, 1);
-            for (int i = 0; i < k; i++) {
-                assertEquals(Float.floatToIntBits(FloatExp.exp(x[3 + i] - 1.5f)), Float.floatToIntBits(e[1 + i]),
-                        "k = " + k + ", x = " + x[3 + i]);
+        for (int k = 1; k < LF; k++) {
+            for (int n : new int[] {k, k + 1, k + LF + 3}) {
+                for (int zo : new int[] {0, (n - k) / 2, n - k}) {
+                    float[] z = randomFloats(r, n, 30);
+                    z[zo] = k > 2 ? Float.NEGATIVE_INFINITY : z[zo];
+                    float[] y = new float[k];
+                    FloatRows.softmax(z, zo, y, 0, k);
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < k; j++) {
+                        m = Math.max(m, z[zo + j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < k; j++) {
+                        sum += FloatExp.exp(z[zo + j] - m);
+                    }
+                    for (int j = 0; j < k; j++) {
+                        float want = FloatExp.exp(z[zo + j] - m) * (float) (1.0 / sum);
+                        assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(y[j]),
+                                "float k = " + k + ", array " + n + ", row at " + zo + ", j = " + j);
+                    }
+                }
             }
         }
-        for (int k = DoubleExp.HALF; DoubleExp.HALF > 0 && k <= 2 * DoubleExp.HALF; k++) {
-            double[] x = randomDoubles(r, k + 3, 300);
-            x[3] = Double.NEGATIVE_INFINITY;
-            x[4] = -2000;
-            x[k] = Double.NaN;
-            double[] e = new double[k + 1];
-            DoubleExp.expShortInto(x, 3, k, 1.5, e, 1);
-            for (int i = 0; i < k; i++) {
-                assertEquals(Double.doubleToLongBits(DoubleExp.exp(x[3 + i] - 1.5)), Double.doubleToLongBits(e[1 + i]),
-                        "k = " + k + ", x = " + x[3 + i]);
+        for (int k = 1; k < LD; k++) {
+            for (int n : new int[] {k, k + 1, k + LD + 3}) {
+                for (int zo : new int[] {0, (n - k) / 2, n - k}) {
+                    double[] z = randomDoubles(r, n, 300);
+                    double[] y = new double[k];
+                    DoubleRows.softmax(z, zo, y, 0, k);
+                    double m = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < k; j++) {
+                        m = Math.max(m, z[zo + j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < k; j++) {
+                        sum += DoubleExp.exp(z[zo + j] - m);
+                    }
+                    for (int j = 0; j < k; j++) {
+                        double want = DoubleExp.exp(z[zo + j] - m) * (1.0 / sum);
+                        assertEquals(Double.doubleToLongBits(want), Double.doubleToLongBits(y[j]),
+                                "double k = " + k + ", array " + n + ", row at " + zo + ", j = " + j);
+                    }
+                }
             }
         }
     }
