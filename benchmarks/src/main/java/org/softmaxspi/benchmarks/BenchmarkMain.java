@@ -68,6 +68,10 @@ public final class BenchmarkMain {
                 + "(the Vector API code of simd wants about 2 s of warm-up before C2 has compiled all of it).")
         Integer warmupIterations;
 
+        @Option(names = "--forks", description = "JVM forks per benchmark instead of 1 (JIT compilation can differ "
+                + "from fork to fork; the report shows each result's error across all forks' iterations).")
+        Integer forks;
+
         @Override
         public Integer call() throws Exception {
             if (threads.equals("both")) {
@@ -106,6 +110,9 @@ public final class BenchmarkMain {
                 if (warmupIterations != null) {
                     cmd.add("--warmup-iterations=" + warmupIterations);
                 }
+                if (forks != null) {
+                    cmd.add("--forks=" + forks);
+                }
                 ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
                 pb.environment().put(OMP, "1");
                 return pb.start().waitFor();
@@ -131,6 +138,9 @@ public final class BenchmarkMain {
                     .measurementTime(TimeValue.milliseconds(p.iterationMillis()))
                     .jvmArgsAppend(forkArgs(mode))
                     .exclude("FirstUseBenchmark");
+            if (forks != null) {
+                o.forks(forks);
+            }
             List<String> includes = include != null ? List.of(include) : p.includes();
             includes.forEach(o::include);
             System.out.println("benchmarks: profile " + profile + ", threads " + mode + ", providers " + names

@@ -16,8 +16,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -73,10 +76,12 @@ final class ReportCommand implements Callable<Integer> {
         // shape, so that a partial rerun (say, one provider) can be merged with a full run
         Map<List<String>, Result> byKey = new LinkedHashMap<>();
         String jdk = "";
+        SortedSet<Integer> forks = new TreeSet<>();
         for (Path in : inputs) {
             JsonNode root = new ObjectMapper().readTree(in.toFile());
             for (JsonNode b : root) {
                 jdk = b.path("jdkVersion").asText() + " (" + b.path("vmName").asText() + ")";
+                forks.add(b.path("forks").asInt(1));
                 for (Result r : toResults(b)) {
                     byKey.put(List.of(r.mode(), r.op(), r.provider(), r.dtype(), r.shape()), r);
                 }
@@ -87,7 +92,7 @@ final class ReportCommand implements Callable<Integer> {
                 : Path.of("benchmarks", "results", LocalDate.now() + "-" + Machine.shortName() + ".md");
         Path chartDir = target.resolveSibling(target.getFileName().toString().replace(".md", ""));
         Files.createDirectories(chartDir);
-        String md = markdown(results, jdk, chartDir, target.getParent() == null ? Path.of(".") : target.getParent());
+        String md = markdown(results, jdk, forks, chartDir, target.getParent() == null ? Path.of(".") : target.getParent());
         Files.writeString(target, md, StandardCharsets.UTF_8);
         System.out.println("report written to " + target + " (charts in " + chartDir + ")");
         return 0;
@@ -154,7 +159,8 @@ final class ReportCommand implements Callable<Integer> {
 
     private static final List<String> OPS = List.of("softmax", "log_softmax", "backward", "cross_entropy", "jacobian");
 
-    private String markdown(List<Result> results, String jdk, Path chartDir, Path base) throws IOException {
+    private String markdown(List<Result> results, String jdk, SortedSet<Integer> forks, Path chartDir,
+                            Path base) throws IOException {
         StringBuilder sb = new StringBuilder();
         sb.append("# Benchmark report — ").append(LocalDate.now()).append(", ").append(Machine.shortName()).append("\n\n");
         sb.append("## Machine\n\n");
@@ -169,7 +175,10 @@ final class ReportCommand implements Callable<Integer> {
         sb.append("- threads: mode `default` = each backend's own (ND4J: OpenMP, one per core; PyTorch: "
                 + "ai.djl.pytorch.num_threads default; simd: its pool; reference: 1); mode `one` = "
                 + "OMP_NUM_THREADS=1, PyTorch 1 thread, simd 1 thread\n");
-        sb.append("- JMH: average time, 1 fork per parameter set (a fresh JVM per provider), fixed heap, seed ")
+        sb.append("- JMH: average time, ").append(forks.stream().map(String::valueOf)
+                        .collect(Collectors.joining(" or ")))
+                .append(forks.equals(new TreeSet<>(List.of(1))) ? " fork" : " forks")
+                .append(" per parameter set (a fresh JVM each; ± spans all forks' iterations), fixed heap, seed ")
                 .append(Workload.SEED).append("; outputs preallocated, so the API allocates nothing per call\n\n");
         sb.append("Columns: ns per call; ns per input element; GB/s = the bytes the op must move (inputs read "
                 + "once, outputs written once) per second; × copy = time over `System.arraycopy` of the same "
