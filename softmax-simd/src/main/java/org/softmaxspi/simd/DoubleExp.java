@@ -42,7 +42,8 @@ final class DoubleExp {
     }
 
     /** As {@link FloatExp#expInto}, for float64: {@code fast} when every {@code x - m} is in [FAST_LO, 709]. */
-    static void expInto(double[] x, int xo, int step, int len, DoubleVector m, double[] out, int oo, boolean fast) {
+    static void expInto(double[] x, int xo, int step, int len, double mScalar, double[] out, int oo, boolean fast) {
+        DoubleVector m = DoubleVector.broadcast(S, mScalar);
         if (fast) {
             for (int i = 0; i < len; i += step) {
                 DoubleVector v = DoubleVector.fromArray(S, x, xo + i).sub(m);

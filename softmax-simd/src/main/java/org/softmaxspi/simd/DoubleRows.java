@@ -138,12 +138,11 @@ final class DoubleRows {
      * a compensated sum 1.5-3x slower than the two loops together (measured).
      */
     static double expSum(double[] z, int zo, double[] out, int oo, int k, double m, boolean fast) {
-        DoubleVector vm = DoubleVector.broadcast(S, m);
-        DoubleExp.expInto(z, zo, L, k - k % L, vm, out, oo, fast);
+        DoubleExp.expInto(z, zo, L, k - k % L, m, out, oo, fast);
         if (k % L != 0) {
             // the last entries by one more vector ending at the row's end (the lanes it shares
             // with the previous vector get the same bits again)
-            DoubleExp.expInto(z, zo + k - L, L, 1, vm, out, oo + k - L, fast);
+            DoubleExp.expInto(z, zo + k - L, L, 1, m, out, oo + k - L, fast);
         }
         return sumStored(out, oo, k);
     }
@@ -378,20 +377,26 @@ final class DoubleRows {
         s.intoArray(lanes, 0);
         lo.intoArray(lanes, L);
         double sg = (double) foldSum(lanes);
-        lsbWrite(l, lo0, g, go, out, oo, k, DoubleVector.broadcast(S, -sg));
+        lsbWrite(l, lo0, g, go, out, oo, k, -sg);
     }
 
-    /** out = e^l·nsg + g: e^l stored first, then the products (the row is in cache by then). */
-    private static void lsbWrite(double[] l, int lo0, double[] g, int go, double[] out, int oo, int k, DoubleVector nsg) {
+    /**
+     * out = e^l·ns + g over k >= L entries: e^l stored first (the tail by one more vector ending at
+     * the row's end), then the products (the row is in cache by then).
+     */
+    private static void lsbWrite(double[] l, int lo0, double[] g, int go, double[] out, int oo, int k, double ns) {
         int whole = k - k % L;
-        DoubleExp.expInto(l, lo0, L, whole, DoubleVector.zero(S), out, oo, false);
+        DoubleExp.expInto(l, lo0, L, whole, ZERO, out, oo, false);
+        if (whole < k) {
+            DoubleExp.expInto(l, lo0 + k - L, L, 1, ZERO, out, oo + k - L, false);
+        }
+        DoubleVector nsg = DoubleVector.broadcast(S, ns);
         int i = 0;
         for (; i < whole; i += L) {
             DoubleVector.fromArray(S, out, oo + i).fma(nsg, DoubleVector.fromArray(S, g, go + i)).intoArray(out, oo + i);
         }
-        double ns = nsg.lane(0);
         for (; i < k; i++) {
-            out[oo + i] = Math.fma(DoubleExp.exp(l[lo0 + i]), ns, g[go + i]);
+            out[oo + i] = Math.fma(out[oo + i], ns, g[go + i]);
         }
     }
 
@@ -627,7 +632,7 @@ final class DoubleRows {
             for (int i = 0; i < wv; i += L) {
                 DoubleVector.fromArray(S, z, r + i).sub(DoubleVector.fromArray(S, m, i)).intoArray(out, r + i);
             }
-            DoubleExp.expInto(out, r, L, wv, zero, out, r, false);
+            DoubleExp.expInto(out, r, L, wv, ZERO, out, r, false);
             for (int i = 0; i < wv; i += L) {
                 DoubleVector.fromArray(S, blk, i).add(DoubleVector.fromArray(S, out, r + i)).intoArray(blk, i);
             }
@@ -759,13 +764,15 @@ final class DoubleRows {
         DoubleVector s = hi.add(blk);
         DoubleVector bb = s.sub(hi);
         lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        DoubleVector nsg = s.add(lo).mul(-1f).blend(NAN, bad.compare(VectorOperators.NE, ZERO));
+        double[] nsg = new double[L];
+        s.add(lo).mul(-1f).blend(NAN, bad.compare(VectorOperators.NE, ZERO)).intoArray(nsg, 0);
         lsbColumnsWrite(l, g, out, p, k, inner, nsg);
     }
 
-    /** out = e^l·nsg + g for the L slices at p. */
-    private static void lsbColumnsWrite(double[] l, double[] g, double[] out, int p, int k, int inner, DoubleVector nsg) {
-        DoubleExp.expInto(l, p, inner, k * inner, DoubleVector.zero(S), out, p, false);
+    /** out = e^l·nsg + g for the L slices at p, nsg[lane] for slice p + lane. */
+    private static void lsbColumnsWrite(double[] l, double[] g, double[] out, int p, int k, int inner, double[] nsgLanes) {
+        DoubleExp.expInto(l, p, inner, k * inner, ZERO, out, p, false);
+        DoubleVector nsg = DoubleVector.fromArray(S, nsgLanes, 0);
         for (int j = 0, q = p; j < k; j++, q += inner) {
             DoubleVector.fromArray(S, out, q).fma(nsg, DoubleVector.fromArray(S, g, q)).intoArray(out, q);
         }

@@ -49,9 +49,12 @@ final class FloatExp {
      * 17) sometimes declines to inline a call this size ("callee is too large", node-count cutoff)
      * and then boxes every vector (float64 softmax ran 5× slower). Both forms sit in this one method
      * so that its bytecode is larger than FreqInlineSize (325): C2 then never inlines it into a
-     * caller either, which had made some compilations 3× slower than others (JMH, bimodal).
+     * caller either, which had made some compilations 3× slower than others (JMH, bimodal). It takes
+     * {@code m} as a scalar: a vector argument of a call that is not inlined is boxed (allocated) on
+     * every call, a fixed cost that showed on short rows.
      */
-    static void expInto(float[] x, int xo, int step, int len, FloatVector m, float[] out, int oo, boolean fast) {
+    static void expInto(float[] x, int xo, int step, int len, float mScalar, float[] out, int oo, boolean fast) {
+        FloatVector m = FloatVector.broadcast(S, mScalar);
         if (fast) {
             for (int i = 0; i < len; i += step) {
                 FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(m);

@@ -138,12 +138,11 @@ final class FloatRows {
      * a compensated sum 1.5-3x slower than the two loops together (measured).
      */
     static double expSum(float[] z, int zo, float[] out, int oo, int k, float m, boolean fast) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        FloatExp.expInto(z, zo, L, k - k % L, vm, out, oo, fast);
+        FloatExp.expInto(z, zo, L, k - k % L, m, out, oo, fast);
         if (k % L != 0) {
             // the last entries by one more vector ending at the row's end (the lanes it shares
             // with the previous vector get the same bits again)
-            FloatExp.expInto(z, zo + k - L, L, 1, vm, out, oo + k - L, fast);
+            FloatExp.expInto(z, zo + k - L, L, 1, m, out, oo + k - L, fast);
         }
         return sumStored(out, oo, k);
     }
@@ -378,20 +377,26 @@ final class FloatRows {
         s.intoArray(lanes, 0);
         lo.intoArray(lanes, L);
         float sg = (float) foldSum(lanes);
-        lsbWrite(l, lo0, g, go, out, oo, k, FloatVector.broadcast(S, -sg));
+        lsbWrite(l, lo0, g, go, out, oo, k, -sg);
     }
 
-    /** out = e^l·nsg + g: e^l stored first, then the products (the row is in cache by then). */
-    private static void lsbWrite(float[] l, int lo0, float[] g, int go, float[] out, int oo, int k, FloatVector nsg) {
+    /**
+     * out = e^l·ns + g over k >= L entries: e^l stored first (the tail by one more vector ending at
+     * the row's end), then the products (the row is in cache by then).
+     */
+    private static void lsbWrite(float[] l, int lo0, float[] g, int go, float[] out, int oo, int k, float ns) {
         int whole = k - k % L;
-        FloatExp.expInto(l, lo0, L, whole, FloatVector.zero(S), out, oo, false);
+        FloatExp.expInto(l, lo0, L, whole, ZERO, out, oo, false);
+        if (whole < k) {
+            FloatExp.expInto(l, lo0 + k - L, L, 1, ZERO, out, oo + k - L, false);
+        }
+        FloatVector nsg = FloatVector.broadcast(S, ns);
         int i = 0;
         for (; i < whole; i += L) {
             FloatVector.fromArray(S, out, oo + i).fma(nsg, FloatVector.fromArray(S, g, go + i)).intoArray(out, oo + i);
         }
-        float ns = nsg.lane(0);
         for (; i < k; i++) {
-            out[oo + i] = Math.fma(FloatExp.exp(l[lo0 + i]), ns, g[go + i]);
+            out[oo + i] = Math.fma(out[oo + i], ns, g[go + i]);
         }
     }
 
@@ -627,7 +632,7 @@ final class FloatRows {
             for (int i = 0; i < wv; i += L) {
                 FloatVector.fromArray(S, z, r + i).sub(FloatVector.fromArray(S, m, i)).intoArray(out, r + i);
             }
-            FloatExp.expInto(out, r, L, wv, zero, out, r, false);
+            FloatExp.expInto(out, r, L, wv, ZERO, out, r, false);
             for (int i = 0; i < wv; i += L) {
                 FloatVector.fromArray(S, blk, i).add(FloatVector.fromArray(S, out, r + i)).intoArray(blk, i);
             }
@@ -759,13 +764,15 @@ final class FloatRows {
         FloatVector s = hi.add(blk);
         FloatVector bb = s.sub(hi);
         lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        FloatVector nsg = s.add(lo).mul(-1f).blend(NAN, bad.compare(VectorOperators.NE, ZERO));
+        float[] nsg = new float[L];
+        s.add(lo).mul(-1f).blend(NAN, bad.compare(VectorOperators.NE, ZERO)).intoArray(nsg, 0);
         lsbColumnsWrite(l, g, out, p, k, inner, nsg);
     }
 
-    /** out = e^l·nsg + g for the L slices at p. */
-    private static void lsbColumnsWrite(float[] l, float[] g, float[] out, int p, int k, int inner, FloatVector nsg) {
-        FloatExp.expInto(l, p, inner, k * inner, FloatVector.zero(S), out, p, false);
+    /** out = e^l·nsg + g for the L slices at p, nsg[lane] for slice p + lane. */
+    private static void lsbColumnsWrite(float[] l, float[] g, float[] out, int p, int k, int inner, float[] nsgLanes) {
+        FloatExp.expInto(l, p, inner, k * inner, ZERO, out, p, false);
+        FloatVector nsg = FloatVector.fromArray(S, nsgLanes, 0);
         for (int j = 0, q = p; j < k; j++, q += inner) {
             FloatVector.fromArray(S, out, q).fma(nsg, FloatVector.fromArray(S, g, q)).intoArray(out, q);
         }

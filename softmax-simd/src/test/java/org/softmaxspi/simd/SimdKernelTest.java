@@ -111,7 +111,7 @@ class SimdKernelTest {
         x[6] = 0;
         x[7] = -0f;
         float[] v = new float[n];
-        FloatExp.expInto(x, 0, FloatRows.L, n, jdk.incubator.vector.FloatVector.zero(FloatRows.S), v, 0, false);
+        FloatExp.expInto(x, 0, FloatRows.L, n, 0f, v, 0, false);
         double worst = 0;
         for (int i = 0; i < n; i++) {
             float s = FloatExp.exp(x[i]);
@@ -197,7 +197,7 @@ class SimdKernelTest {
         xf[2] = -0f;
         xf[3] = Float.NaN;
         float[] vf = new float[nf];
-        FloatExp.expInto(xf, 0, FloatRows.L, nf, jdk.incubator.vector.FloatVector.zero(FloatRows.S), vf, 0, true);
+        FloatExp.expInto(xf, 0, FloatRows.L, nf, 0f, vf, 0, true);
         for (int i = 0; i < nf; i++) {
             assertEquals(Float.floatToIntBits(FloatExp.exp(xf[i])), Float.floatToIntBits(vf[i]), "x = " + xf[i]);
         }
@@ -211,7 +211,7 @@ class SimdKernelTest {
         xd[2] = -0.0;
         xd[3] = Double.NaN;
         double[] vd = new double[nd];
-        DoubleExp.expInto(xd, 0, DoubleRows.L, nd, jdk.incubator.vector.DoubleVector.zero(DoubleRows.S), vd, 0, true);
+        DoubleExp.expInto(xd, 0, DoubleRows.L, nd, 0.0, vd, 0, true);
         for (int i = 0; i < nd; i++) {
             assertEquals(Double.doubleToLongBits(DoubleExp.exp(xd[i])), Double.doubleToLongBits(vd[i]), "x = " + xd[i]);
         }
@@ -232,7 +232,7 @@ class SimdKernelTest {
         x[4] = 709.79;
         x[5] = -745.1;
         double[] v = new double[n];
-        DoubleExp.expInto(x, 0, DoubleRows.L, n, jdk.incubator.vector.DoubleVector.zero(DoubleRows.S), v, 0, false);
+        DoubleExp.expInto(x, 0, DoubleRows.L, n, 0.0, v, 0, false);
         double worst = 0;
         for (int i = 0; i < n; i++) {
             double s = DoubleExp.exp(x[i]);
