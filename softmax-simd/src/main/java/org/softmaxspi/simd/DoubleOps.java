@@ -6,16 +6,13 @@ import org.softmaxspi.api.Reduction;
 /**
  * The float64 operations over a whole {@link Layout}: rows of the last axis are used in place;
  * softmax and log-softmax along an inner axis sweep contiguous row segments of 256 to 511 columns
- * ({@link DoubleRows#sweep}); the backward passes along an inner axis run on columns, L slices at
- * a time with vectors across the inner dimension ({@link DoubleRows#backwardColumns});
+ * ({@link DoubleRows#sweep}), and so do the backward passes ({@link DoubleRows#backwardSweep});
  * cross-entropy along an inner axis transposes L slices at a time (a k×L block) into L contiguous
  * rows, runs the row kernel and transposes back; an inner dimension shorter than L gathers each
  * slice on its own.
  */
 final class DoubleOps {
 
-    /** Columns per work unit on an inner axis (a multiple of the vector length). */
-    private static final int COLUMN_BLOCK = 4 * DoubleRows.L;
     private static final int L = DoubleRows.L;
     /** Rows of the last axis with at least 2·SEGMENT entries are split into segments between threads. */
     static final int SEGMENT = 1 << 16;
@@ -194,6 +191,15 @@ final class DoubleOps {
         }
     }
 
+    private static void backwardSweep(double[] y, double[] g, double[] out, int base, int k, int inner, int c0, int c1,
+                                      boolean log) {
+        if (log) {
+            DoubleRows.logSoftmaxBackwardSweep(y, g, out, base, k, inner, c0, c1);
+        } else {
+            DoubleRows.backwardSweep(y, g, out, base, k, inner, c0, c1);
+        }
+    }
+
     // ------------------------------------------------------------------ Jacobian
 
     void jacobian(double[] z, Layout l, double[] out) {
@@ -239,20 +245,19 @@ final class DoubleOps {
             return;
         }
         if (inner >= L) {
-            int blocks = Math.max(1, inner / COLUMN_BLOCK);
-            par.run(l.outer() * blocks, work, (a, b) -> {
+            int chunks = Math.max(1, inner / SWEEP_COLUMNS);
+            par.run(l.outer() * chunks, work, (a, b) -> {
                 for (int u = a; u < b; u++) {
-                    int o = u / blocks;
-                    int c0 = (u - o * blocks) * COLUMN_BLOCK;
-                    int c1 = u - o * blocks == blocks - 1 ? inner : c0 + COLUMN_BLOCK;
-                    int base = o * k * inner;
-                    for (int c = c0; c < c1; c += L) {
-                        int p = base + Math.min(c, c1 - L);
-                        if (log) {
-                            DoubleRows.logSoftmaxBackwardColumns(y, g, out, p, k, inner);
-                        } else {
-                            DoubleRows.backwardColumns(y, g, out, p, k, inner);
-                        }
+                    int o = u / chunks;
+                    int c = u - o * chunks;
+                    int c0 = c * SWEEP_COLUMNS;
+                    int c1 = c == chunks - 1 ? inner : c0 + SWEEP_COLUMNS;
+                    int whole = c0 + (c1 - c0) / L * L;
+                    backwardSweep(y, g, out, o * k * inner, k, inner, c0, whole, log);
+                    if (whole < c1) {
+                        // the last columns: one more vector's width ending at c1, on its own (its
+                        // first columns are computed again, to the same bits)
+                        backwardSweep(y, g, out, o * k * inner, k, inner, c1 - L, c1, log);
                     }
                 }
             });

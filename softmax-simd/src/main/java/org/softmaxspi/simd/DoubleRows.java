@@ -694,87 +694,110 @@ final class DoubleRows {
     // ------------------------------------------------------------------ columns (inner axis), inner >= L
 
     /**
-     * The softmax backward pass y (g - Σ g y) of the L slices at p (one per lane, element j at
-     * {@code p + j·inner + lane}); a slice whose y or g holds a non-finite entry becomes NaN.
+     * The backward pass along an inner axis for the slices whose columns are {@code [c0, c1)}
+     * ({@code c1 - c0} a positive multiple of L) in the block starting at {@code base} (element j
+     * of column c at {@code base + j·inner + c}): dot = Σ_j g·y per column, in blocks of 4 rows (two
+     * FMAs and an add per lane), each block added by TwoSum into (hi, lo); the rows past the last
+     * block by FMA into one more block; then out = y·(g - dot). Both sweeps read whole contiguous
+     * row segments. A column with a non-finite y or g gets NaN. Writes only {@code out}, which it
+     * never reads, so overlapping calls (the last columns of an axis) write the same bits twice.
      */
-    static void backwardColumns(double[] y, double[] g, double[] out, int p, int k, int inner) {
-        DoubleVector hi = DoubleVector.zero(S);
-        DoubleVector lo = hi;
-        DoubleVector bad = hi;
+    static void backwardSweep(double[] y, double[] g, double[] out, int base, int k, int inner, int c0, int c1) {
+        int w = c1 - c0;
+        double[] hi = new double[w];
+        double[] lo = new double[w];
+        double[] bad = new double[w];
         int j = 0;
-        int q = p;
+        int q = base + c0;
         for (; j <= k - 4; j += 4, q += 4 * inner) {
-            DoubleVector y0 = DoubleVector.fromArray(S, y, q);
-            DoubleVector y1 = DoubleVector.fromArray(S, y, q + inner);
-            DoubleVector y2 = DoubleVector.fromArray(S, y, q + 2 * inner);
-            DoubleVector y3 = DoubleVector.fromArray(S, y, q + 3 * inner);
-            DoubleVector g0 = DoubleVector.fromArray(S, g, q);
-            DoubleVector g1 = DoubleVector.fromArray(S, g, q + inner);
-            DoubleVector g2 = DoubleVector.fromArray(S, g, q + 2 * inner);
-            DoubleVector g3 = DoubleVector.fromArray(S, g, q + 3 * inner);
-            bad = bad.add(y0.sub(y0)).add(y1.sub(y1)).add(y2.sub(y2)).add(y3.sub(y3))
-                    .add(g0.sub(g0)).add(g1.sub(g1)).add(g2.sub(g2)).add(g3.sub(g3));
-            DoubleVector blk = g0.fma(y0, g1.mul(y1)).add(g2.fma(y2, g3.mul(y3)));
-            DoubleVector s = hi.add(blk);
-            DoubleVector bb = s.sub(hi);
-            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-            hi = s;
+            for (int i = 0; i < w; i += L) {
+                DoubleVector y0 = DoubleVector.fromArray(S, y, q + i);
+                DoubleVector y1 = DoubleVector.fromArray(S, y, q + inner + i);
+                DoubleVector y2 = DoubleVector.fromArray(S, y, q + 2 * inner + i);
+                DoubleVector y3 = DoubleVector.fromArray(S, y, q + 3 * inner + i);
+                DoubleVector g0 = DoubleVector.fromArray(S, g, q + i);
+                DoubleVector g1 = DoubleVector.fromArray(S, g, q + inner + i);
+                DoubleVector g2 = DoubleVector.fromArray(S, g, q + 2 * inner + i);
+                DoubleVector g3 = DoubleVector.fromArray(S, g, q + 3 * inner + i);
+                DoubleVector.fromArray(S, bad, i).add(y0.sub(y0)).add(y1.sub(y1)).add(y2.sub(y2)).add(y3.sub(y3))
+                        .add(g0.sub(g0)).add(g1.sub(g1)).add(g2.sub(g2)).add(g3.sub(g3)).intoArray(bad, i);
+                DoubleVector blk = g0.fma(y0, g1.mul(y1)).add(g2.fma(y2, g3.mul(y3)));
+                DoubleVector h = DoubleVector.fromArray(S, hi, i);
+                DoubleVector sum = h.add(blk);
+                DoubleVector bb = sum.sub(h);
+                DoubleVector.fromArray(S, lo, i).add(h.sub(sum.sub(bb)).add(blk.sub(bb))).intoArray(lo, i);
+                sum.intoArray(hi, i);
+            }
         }
-        DoubleVector blk = DoubleVector.zero(S);
+        double[] rest = new double[w];
         for (; j < k; j++, q += inner) {
-            DoubleVector yv = DoubleVector.fromArray(S, y, q);
-            DoubleVector gv = DoubleVector.fromArray(S, g, q);
-            bad = bad.add(yv.sub(yv)).add(gv.sub(gv));
-            blk = gv.fma(yv, blk);
+            for (int i = 0; i < w; i += L) {
+                DoubleVector yv = DoubleVector.fromArray(S, y, q + i);
+                DoubleVector gv = DoubleVector.fromArray(S, g, q + i);
+                DoubleVector.fromArray(S, bad, i).add(yv.sub(yv)).add(gv.sub(gv)).intoArray(bad, i);
+                gv.fma(yv, DoubleVector.fromArray(S, rest, i)).intoArray(rest, i);
+            }
         }
-        DoubleVector s = hi.add(blk);
-        DoubleVector bb = s.sub(hi);
-        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        DoubleVector d = s.add(lo).blend(NAN, bad.compare(VectorOperators.NE, ZERO));
-        for (j = 0, q = p; j < k; j++, q += inner) {
-            DoubleVector.fromArray(S, y, q).mul(DoubleVector.fromArray(S, g, q).sub(d)).intoArray(out, q);
+        double[] d = rest;
+        for (int i = 0; i < w; i += L) {
+            DoubleVector blk = DoubleVector.fromArray(S, rest, i);
+            DoubleVector h = DoubleVector.fromArray(S, hi, i);
+            DoubleVector sum = h.add(blk);
+            DoubleVector bb = sum.sub(h);
+            DoubleVector l = DoubleVector.fromArray(S, lo, i).add(h.sub(sum.sub(bb)).add(blk.sub(bb)));
+            sum.add(l).blend(NAN, DoubleVector.fromArray(S, bad, i).compare(VectorOperators.NE, ZERO)).intoArray(d, i);
+        }
+        for (j = 0, q = base + c0; j < k; j++, q += inner) {
+            for (int i = 0; i < w; i += L) {
+                DoubleVector.fromArray(S, y, q + i).mul(DoubleVector.fromArray(S, g, q + i).sub(DoubleVector.fromArray(S, d, i)))
+                        .intoArray(out, q + i);
+            }
         }
     }
 
     /**
-     * The log-softmax backward pass g - e^l Σ g of the L slices at p (as in {@link #backwardColumns});
-     * a slice whose l holds NaN or +∞, or whose g holds a non-finite entry, becomes NaN.
+     * The log-softmax backward pass along an inner axis, columns {@code [c0, c1)} as in
+     * {@link #backwardSweep}: sg = Σ_j g per column (4 rows added plainly, then TwoSum into
+     * (hi, lo)); then per row segment e^l into a scratch row and out = e^l·(-sg) + g. A column with
+     * a NaN or +∞ in l, or a non-finite g, gets NaN. Writes only {@code out}, which it never reads.
      */
-    static void logSoftmaxBackwardColumns(double[] l, double[] g, double[] out, int p, int k, int inner) {
-        DoubleVector hi = DoubleVector.zero(S);
-        DoubleVector lo = hi;
-        DoubleVector bad = hi;
-        DoubleVector blk = hi;
-        int j = 0;
-        int q = p;
-        for (; j < k; j++, q += inner) {
-            DoubleVector lv = DoubleVector.fromArray(S, l, q);
-            DoubleVector gv = DoubleVector.fromArray(S, g, q);
-            DoubleVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
-            bad = bad.add(lf.sub(lf)).add(gv.sub(gv));
-            blk = blk.add(gv);
-            if ((j & 3) == 3) {
-                DoubleVector s = hi.add(blk);
-                DoubleVector bb = s.sub(hi);
-                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-                hi = s;
-                blk = DoubleVector.zero(S);
+    static void logSoftmaxBackwardSweep(double[] l, double[] g, double[] out, int base, int k, int inner, int c0, int c1) {
+        int w = c1 - c0;
+        double[] hi = new double[w];
+        double[] lo = new double[w];
+        double[] bad = new double[w];
+        double[] blk = new double[w];
+        for (int j = 0, q = base + c0; j < k; j++, q += inner) {
+            boolean fold = (j & 3) == 3 || j == k - 1;
+            for (int i = 0; i < w; i += L) {
+                DoubleVector lv = DoubleVector.fromArray(S, l, q + i);
+                DoubleVector gv = DoubleVector.fromArray(S, g, q + i);
+                DoubleVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
+                DoubleVector.fromArray(S, bad, i).add(lf.sub(lf)).add(gv.sub(gv)).intoArray(bad, i);
+                DoubleVector b = DoubleVector.fromArray(S, blk, i).add(gv);
+                if (fold) {
+                    DoubleVector h = DoubleVector.fromArray(S, hi, i);
+                    DoubleVector sum = h.add(b);
+                    DoubleVector bb = sum.sub(h);
+                    DoubleVector.fromArray(S, lo, i).add(h.sub(sum.sub(bb)).add(b.sub(bb))).intoArray(lo, i);
+                    sum.intoArray(hi, i);
+                    b = DoubleVector.zero(S);
+                }
+                b.intoArray(blk, i);
             }
         }
-        DoubleVector s = hi.add(blk);
-        DoubleVector bb = s.sub(hi);
-        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        double[] nsg = new double[L];
-        s.add(lo).mul(-1f).blend(NAN, bad.compare(VectorOperators.NE, ZERO)).intoArray(nsg, 0);
-        lsbColumnsWrite(l, g, out, p, k, inner, nsg);
-    }
-
-    /** out = e^l·nsg + g for the L slices at p, nsg[lane] for slice p + lane. */
-    private static void lsbColumnsWrite(double[] l, double[] g, double[] out, int p, int k, int inner, double[] nsgLanes) {
-        DoubleExp.expInto(l, p, inner, k * inner, ZERO, out, p, false);
-        DoubleVector nsg = DoubleVector.fromArray(S, nsgLanes, 0);
-        for (int j = 0, q = p; j < k; j++, q += inner) {
-            DoubleVector.fromArray(S, out, q).fma(nsg, DoubleVector.fromArray(S, g, q)).intoArray(out, q);
+        double[] nsg = blk;
+        for (int i = 0; i < w; i += L) {
+            DoubleVector.fromArray(S, hi, i).add(DoubleVector.fromArray(S, lo, i)).mul(-1f)
+                    .blend(NAN, DoubleVector.fromArray(S, bad, i).compare(VectorOperators.NE, ZERO)).intoArray(nsg, i);
+        }
+        double[] e = hi;
+        for (int j = 0, q = base + c0; j < k; j++, q += inner) {
+            DoubleExp.expInto(l, q, L, w, ZERO, e, 0, false);
+            for (int i = 0; i < w; i += L) {
+                DoubleVector.fromArray(S, e, i).fma(DoubleVector.fromArray(S, nsg, i), DoubleVector.fromArray(S, g, q + i))
+                        .intoArray(out, q + i);
+            }
         }
     }
 }

@@ -694,87 +694,110 @@ final class FloatRows {
     // ------------------------------------------------------------------ columns (inner axis), inner >= L
 
     /**
-     * The softmax backward pass y (g - Σ g y) of the L slices at p (one per lane, element j at
-     * {@code p + j·inner + lane}); a slice whose y or g holds a non-finite entry becomes NaN.
+     * The backward pass along an inner axis for the slices whose columns are {@code [c0, c1)}
+     * ({@code c1 - c0} a positive multiple of L) in the block starting at {@code base} (element j
+     * of column c at {@code base + j·inner + c}): dot = Σ_j g·y per column, in blocks of 4 rows (two
+     * FMAs and an add per lane), each block added by TwoSum into (hi, lo); the rows past the last
+     * block by FMA into one more block; then out = y·(g - dot). Both sweeps read whole contiguous
+     * row segments. A column with a non-finite y or g gets NaN. Writes only {@code out}, which it
+     * never reads, so overlapping calls (the last columns of an axis) write the same bits twice.
      */
-    static void backwardColumns(float[] y, float[] g, float[] out, int p, int k, int inner) {
-        FloatVector hi = FloatVector.zero(S);
-        FloatVector lo = hi;
-        FloatVector bad = hi;
+    static void backwardSweep(float[] y, float[] g, float[] out, int base, int k, int inner, int c0, int c1) {
+        int w = c1 - c0;
+        float[] hi = new float[w];
+        float[] lo = new float[w];
+        float[] bad = new float[w];
         int j = 0;
-        int q = p;
+        int q = base + c0;
         for (; j <= k - 4; j += 4, q += 4 * inner) {
-            FloatVector y0 = FloatVector.fromArray(S, y, q);
-            FloatVector y1 = FloatVector.fromArray(S, y, q + inner);
-            FloatVector y2 = FloatVector.fromArray(S, y, q + 2 * inner);
-            FloatVector y3 = FloatVector.fromArray(S, y, q + 3 * inner);
-            FloatVector g0 = FloatVector.fromArray(S, g, q);
-            FloatVector g1 = FloatVector.fromArray(S, g, q + inner);
-            FloatVector g2 = FloatVector.fromArray(S, g, q + 2 * inner);
-            FloatVector g3 = FloatVector.fromArray(S, g, q + 3 * inner);
-            bad = bad.add(y0.sub(y0)).add(y1.sub(y1)).add(y2.sub(y2)).add(y3.sub(y3))
-                    .add(g0.sub(g0)).add(g1.sub(g1)).add(g2.sub(g2)).add(g3.sub(g3));
-            FloatVector blk = g0.fma(y0, g1.mul(y1)).add(g2.fma(y2, g3.mul(y3)));
-            FloatVector s = hi.add(blk);
-            FloatVector bb = s.sub(hi);
-            lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-            hi = s;
+            for (int i = 0; i < w; i += L) {
+                FloatVector y0 = FloatVector.fromArray(S, y, q + i);
+                FloatVector y1 = FloatVector.fromArray(S, y, q + inner + i);
+                FloatVector y2 = FloatVector.fromArray(S, y, q + 2 * inner + i);
+                FloatVector y3 = FloatVector.fromArray(S, y, q + 3 * inner + i);
+                FloatVector g0 = FloatVector.fromArray(S, g, q + i);
+                FloatVector g1 = FloatVector.fromArray(S, g, q + inner + i);
+                FloatVector g2 = FloatVector.fromArray(S, g, q + 2 * inner + i);
+                FloatVector g3 = FloatVector.fromArray(S, g, q + 3 * inner + i);
+                FloatVector.fromArray(S, bad, i).add(y0.sub(y0)).add(y1.sub(y1)).add(y2.sub(y2)).add(y3.sub(y3))
+                        .add(g0.sub(g0)).add(g1.sub(g1)).add(g2.sub(g2)).add(g3.sub(g3)).intoArray(bad, i);
+                FloatVector blk = g0.fma(y0, g1.mul(y1)).add(g2.fma(y2, g3.mul(y3)));
+                FloatVector h = FloatVector.fromArray(S, hi, i);
+                FloatVector sum = h.add(blk);
+                FloatVector bb = sum.sub(h);
+                FloatVector.fromArray(S, lo, i).add(h.sub(sum.sub(bb)).add(blk.sub(bb))).intoArray(lo, i);
+                sum.intoArray(hi, i);
+            }
         }
-        FloatVector blk = FloatVector.zero(S);
+        float[] rest = new float[w];
         for (; j < k; j++, q += inner) {
-            FloatVector yv = FloatVector.fromArray(S, y, q);
-            FloatVector gv = FloatVector.fromArray(S, g, q);
-            bad = bad.add(yv.sub(yv)).add(gv.sub(gv));
-            blk = gv.fma(yv, blk);
+            for (int i = 0; i < w; i += L) {
+                FloatVector yv = FloatVector.fromArray(S, y, q + i);
+                FloatVector gv = FloatVector.fromArray(S, g, q + i);
+                FloatVector.fromArray(S, bad, i).add(yv.sub(yv)).add(gv.sub(gv)).intoArray(bad, i);
+                gv.fma(yv, FloatVector.fromArray(S, rest, i)).intoArray(rest, i);
+            }
         }
-        FloatVector s = hi.add(blk);
-        FloatVector bb = s.sub(hi);
-        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        FloatVector d = s.add(lo).blend(NAN, bad.compare(VectorOperators.NE, ZERO));
-        for (j = 0, q = p; j < k; j++, q += inner) {
-            FloatVector.fromArray(S, y, q).mul(FloatVector.fromArray(S, g, q).sub(d)).intoArray(out, q);
+        float[] d = rest;
+        for (int i = 0; i < w; i += L) {
+            FloatVector blk = FloatVector.fromArray(S, rest, i);
+            FloatVector h = FloatVector.fromArray(S, hi, i);
+            FloatVector sum = h.add(blk);
+            FloatVector bb = sum.sub(h);
+            FloatVector l = FloatVector.fromArray(S, lo, i).add(h.sub(sum.sub(bb)).add(blk.sub(bb)));
+            sum.add(l).blend(NAN, FloatVector.fromArray(S, bad, i).compare(VectorOperators.NE, ZERO)).intoArray(d, i);
+        }
+        for (j = 0, q = base + c0; j < k; j++, q += inner) {
+            for (int i = 0; i < w; i += L) {
+                FloatVector.fromArray(S, y, q + i).mul(FloatVector.fromArray(S, g, q + i).sub(FloatVector.fromArray(S, d, i)))
+                        .intoArray(out, q + i);
+            }
         }
     }
 
     /**
-     * The log-softmax backward pass g - e^l Σ g of the L slices at p (as in {@link #backwardColumns});
-     * a slice whose l holds NaN or +∞, or whose g holds a non-finite entry, becomes NaN.
+     * The log-softmax backward pass along an inner axis, columns {@code [c0, c1)} as in
+     * {@link #backwardSweep}: sg = Σ_j g per column (4 rows added plainly, then TwoSum into
+     * (hi, lo)); then per row segment e^l into a scratch row and out = e^l·(-sg) + g. A column with
+     * a NaN or +∞ in l, or a non-finite g, gets NaN. Writes only {@code out}, which it never reads.
      */
-    static void logSoftmaxBackwardColumns(float[] l, float[] g, float[] out, int p, int k, int inner) {
-        FloatVector hi = FloatVector.zero(S);
-        FloatVector lo = hi;
-        FloatVector bad = hi;
-        FloatVector blk = hi;
-        int j = 0;
-        int q = p;
-        for (; j < k; j++, q += inner) {
-            FloatVector lv = FloatVector.fromArray(S, l, q);
-            FloatVector gv = FloatVector.fromArray(S, g, q);
-            FloatVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
-            bad = bad.add(lf.sub(lf)).add(gv.sub(gv));
-            blk = blk.add(gv);
-            if ((j & 3) == 3) {
-                FloatVector s = hi.add(blk);
-                FloatVector bb = s.sub(hi);
-                lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-                hi = s;
-                blk = FloatVector.zero(S);
+    static void logSoftmaxBackwardSweep(float[] l, float[] g, float[] out, int base, int k, int inner, int c0, int c1) {
+        int w = c1 - c0;
+        float[] hi = new float[w];
+        float[] lo = new float[w];
+        float[] bad = new float[w];
+        float[] blk = new float[w];
+        for (int j = 0, q = base + c0; j < k; j++, q += inner) {
+            boolean fold = (j & 3) == 3 || j == k - 1;
+            for (int i = 0; i < w; i += L) {
+                FloatVector lv = FloatVector.fromArray(S, l, q + i);
+                FloatVector gv = FloatVector.fromArray(S, g, q + i);
+                FloatVector lf = lv.blend(ZERO, lv.eq(NEG_INF));
+                FloatVector.fromArray(S, bad, i).add(lf.sub(lf)).add(gv.sub(gv)).intoArray(bad, i);
+                FloatVector b = FloatVector.fromArray(S, blk, i).add(gv);
+                if (fold) {
+                    FloatVector h = FloatVector.fromArray(S, hi, i);
+                    FloatVector sum = h.add(b);
+                    FloatVector bb = sum.sub(h);
+                    FloatVector.fromArray(S, lo, i).add(h.sub(sum.sub(bb)).add(b.sub(bb))).intoArray(lo, i);
+                    sum.intoArray(hi, i);
+                    b = FloatVector.zero(S);
+                }
+                b.intoArray(blk, i);
             }
         }
-        FloatVector s = hi.add(blk);
-        FloatVector bb = s.sub(hi);
-        lo = lo.add(hi.sub(s.sub(bb)).add(blk.sub(bb)));
-        float[] nsg = new float[L];
-        s.add(lo).mul(-1f).blend(NAN, bad.compare(VectorOperators.NE, ZERO)).intoArray(nsg, 0);
-        lsbColumnsWrite(l, g, out, p, k, inner, nsg);
-    }
-
-    /** out = e^l·nsg + g for the L slices at p, nsg[lane] for slice p + lane. */
-    private static void lsbColumnsWrite(float[] l, float[] g, float[] out, int p, int k, int inner, float[] nsgLanes) {
-        FloatExp.expInto(l, p, inner, k * inner, ZERO, out, p, false);
-        FloatVector nsg = FloatVector.fromArray(S, nsgLanes, 0);
-        for (int j = 0, q = p; j < k; j++, q += inner) {
-            FloatVector.fromArray(S, out, q).fma(nsg, FloatVector.fromArray(S, g, q)).intoArray(out, q);
+        float[] nsg = blk;
+        for (int i = 0; i < w; i += L) {
+            FloatVector.fromArray(S, hi, i).add(FloatVector.fromArray(S, lo, i)).mul(-1f)
+                    .blend(NAN, FloatVector.fromArray(S, bad, i).compare(VectorOperators.NE, ZERO)).intoArray(nsg, i);
+        }
+        float[] e = hi;
+        for (int j = 0, q = base + c0; j < k; j++, q += inner) {
+            FloatExp.expInto(l, q, L, w, ZERO, e, 0, false);
+            for (int i = 0; i < w; i += L) {
+                FloatVector.fromArray(S, e, i).fma(FloatVector.fromArray(S, nsg, i), FloatVector.fromArray(S, g, q + i))
+                        .intoArray(out, q + i);
+            }
         }
     }
 }

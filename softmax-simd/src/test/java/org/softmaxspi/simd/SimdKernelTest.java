@@ -464,7 +464,8 @@ class SimdKernelTest {
     void innerAxisBackwardPassesMatchTheReference() {
         SoftmaxKernel kern = kernel(4, 0);
         SplittableRandom r = new SplittableRandom(17);
-        int[][] shapes = {{2, 37, LF + 3}, {1, 5, 3 * LF}, {3, 2 * LF + 1, 4 * LF + 1}, {2, 9, LD + 1}};
+        int[][] shapes = {{2, 37, LF + 3}, {1, 5, 3 * LF}, {3, 2 * LF + 1, 4 * LF + 1}, {2, 9, LD + 1},
+                {2, 6, 2 * 256 + 37}, {1, 7, 256 + LF}}; // several sweep chunks, a ragged last one
         for (int[] shape : shapes) {
             int n = shape[0] * shape[1] * shape[2];
             Layout l = Layout.of(shape, 1);
