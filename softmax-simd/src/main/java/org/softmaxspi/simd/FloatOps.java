@@ -7,9 +7,10 @@ import org.softmaxspi.api.Reduction;
  * The float32 operations over a whole {@link Layout}: rows of the last axis are used in place;
  * softmax and log-softmax along an inner axis sweep contiguous row segments of 256 to 511 columns
  * ({@link FloatRows#sweep}), and so do the backward passes ({@link FloatRows#backwardSweep});
- * cross-entropy along an inner axis transposes L slices at a time (a k×L block) into L contiguous
- * rows, runs the row kernel and transposes back; an inner dimension shorter than L gathers each
- * slice on its own.
+ * cross-entropy with labels along an inner axis runs the softmax sweep and fixes up the label
+ * entries; with probability targets it transposes L slices at a time (a k×L block) into L
+ * contiguous rows, runs the row kernel and transposes back; an inner dimension shorter than L
+ * gathers each slice on its own.
  */
 final class FloatOps {
 
@@ -54,7 +55,7 @@ final class FloatOps {
                     int o = u / chunks;
                     int c = u - o * chunks;
                     FloatRows.sweep(z, out, o * k * inner, k, inner, c * SWEEP_COLUMNS,
-                            c == chunks - 1 ? inner : (c + 1) * SWEEP_COLUMNS, log);
+                            c == chunks - 1 ? inner : (c + 1) * SWEEP_COLUMNS, log, null, null);
                 }
             });
         } else {
@@ -314,6 +315,16 @@ final class FloatOps {
         int inner = l.inner();
         if (inner == 1 && par.serial(work, rows)) {
             ceRows(z, l, labels, target, scale, lossOut, rowLoss, grad, 0, rows);
+        } else if (labels != null && inner >= L) {
+            int chunks = Math.max(1, inner / SWEEP_COLUMNS);
+            par.run(l.outer() * chunks, work, (a, b) -> {
+                for (int u = a; u < b; u++) {
+                    int o = u / chunks;
+                    int c = u - o * chunks;
+                    ceSweep(z, k, inner, labels, scale, lossOut, rowLoss, grad, o, c * SWEEP_COLUMNS,
+                            c == chunks - 1 ? inner : (c + 1) * SWEEP_COLUMNS);
+                }
+            });
         } else if (blocked(inner, k)) {
             int groups = groups(inner);
             par.run(l.outer() * groups, work,
@@ -326,7 +337,43 @@ final class FloatOps {
         }
     }
 
-    /** Cross-entropy on an inner axis, L slices at a time in transposed blocks. */
+    /**
+     * Cross-entropy with labels along an inner axis, for the slices of columns {@code [c0, c1)} of
+     * outer index {@code o}: the softmax sweep ({@link FloatRows#sweep}) writes y into grad and
+     * hands back each column's max and log S; the loss is {@code log S - (z[label] - m)} in double
+     * (finite even where y underflows); the gradient is {@code y·scale}, and {@code (y - 1)·scale}
+     * at the label.
+     */
+    private static void ceSweep(float[] z, int k, int inner, int[] labels, float scale, float[] lossOut,
+                                double[] rowLoss, float[] grad, int o, int c0, int c1) {
+        int w = c1 - c0;
+        int base = o * k * inner;
+        float[] m = new float[w];
+        double[] logS = new double[w];
+        FloatRows.sweep(z, grad, base, k, inner, c0, c1, false, m, logS);
+        float[] yLabel = new float[w];
+        for (int i = 0; i < w; i++) {
+            int r = o * inner + c0 + i;
+            int at = base + labels[r] * inner + c0 + i;
+            yLabel[i] = grad[at];
+            double loss = FloatRows.nanRow(m[i]) ? Double.NaN : logS[i] - ((double) z[at] - (double) m[i]);
+            if (rowLoss != null) {
+                rowLoss[r] = loss;
+            } else {
+                lossOut[r] = (float) loss;
+            }
+        }
+        if (scale != 1) {
+            for (int j = 0, q = base + c0; j < k; j++, q += inner) {
+                FloatRows.scale(grad, q, w, scale);
+            }
+        }
+        for (int i = 0; i < w; i++) {
+            grad[base + labels[o * inner + c0 + i] * inner + c0 + i] = (yLabel[i] - 1f) * scale;
+        }
+    }
+
+    /** Cross-entropy with probability targets on an inner axis, L slices at a time in transposed blocks. */
     private static void ceBlocks(float[] z, Layout l, int[] labels, float[] target, float scale, float[] lossOut,
                                  double[] rowLoss, float[] grad, int groups, int from, int to) {
         int k = l.axisLength();

@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Contiguous rows ({@code k >= L}, L the lanes of the preferred species) are processed in whole
  * vectors; the tail is one more vector ending at the row's end, overlapping the previous one (the
  * shared lanes get the same bits again; sums take the tail's new lanes only). Rows shorter than L run the same
- * arithmetic in scalar code. Columns (an axis that is not the last, {@code inner >= L}) are
- * processed L slices at a time, one slice per lane, with vectors across the inner dimension.
+ * arithmetic in scalar code. Along an axis that is not the last ({@code inner >= L}) the sweeps
+ * read contiguous row segments, with vectors across the inner dimension (one slice per lane) and
+ * per-column sums kept in arrays.
  *
  * <p>Every row is always computed by the same code in the same order, whichever thread runs it and
  * however the rows are split, so results are bit-for-bit reproducible.
@@ -604,9 +605,12 @@ final class FloatRows {
      * row segments: the column maxima; then per row {@code z - m} stored, exponentiated in place and
      * added into per-column block sums (4 rows plainly, then TwoSum into (hi, lo)); then per row
      * the scaling by 1/S or the subtraction of log S. Columns past the last whole vector run the
-     * same steps in scalar code with a double sum.
+     * same steps in scalar code with a double sum. When {@code logS} is given, column
+     * {@code c0 + i}'s maximum goes to {@code max[i]} and the log of its sum (in double) to
+     * {@code logS[i]} (for cross-entropy).
      */
-    static void sweep(float[] z, float[] out, int base, int k, int inner, int c0, int c1, boolean log) {
+    static void sweep(float[] z, float[] out, int base, int k, int inner, int c0, int c1, boolean log,
+                      float[] max, double[] logS) {
         int w = c1 - c0;
         int wv = w - w % L;
         float[] m = new float[w];
@@ -651,6 +655,15 @@ final class FloatRows {
                 float e = FloatExp.exp(z[r + i] - m[i]);
                 out[r + i] = e;
                 tail[i - wv] += e;
+            }
+        }
+        if (logS != null) {
+            System.arraycopy(m, 0, max, 0, w);
+            for (int i = 0; i < wv; i++) {
+                logS[i] = Math.log((double) hi[i] + lo[i]);
+            }
+            for (int i = wv; i < w; i++) {
+                logS[i] = Math.log(tail[i - wv]);
             }
         }
         // per column: 1/S (or log S), NaN where the max is infinite
