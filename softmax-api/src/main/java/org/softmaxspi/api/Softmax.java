@@ -42,7 +42,7 @@ public final class Softmax {
     private volatile Availability availability;
     private volatile SoftmaxKernel kernel;
     private volatile ProviderUnavailableException failure;
-    /** The provider's capabilities, read once with the kernel. */
+    /** The provider's capabilities, asked once at the first operation (they are a constant of the provider). */
     private volatile Capabilities capabilities;
     /**
      * The layout of the latest call: a call with the same shape and axis reuses it instead of checking

@@ -30,7 +30,10 @@ public interface SoftmaxProvider {
     /** The backend's library and version; must not load the backend. */
     BackendInfo backend();
 
-    /** The dtypes and operations supported; {@link Capabilities#all()} for a complete provider. */
+    /**
+     * The dtypes and operations supported; {@link Capabilities#all()} for a complete provider. A
+     * constant: a {@link Softmax} asks once, at its first operation, and keeps the answer.
+     */
     default Capabilities capabilities() {
         return Capabilities.all();
     }
