@@ -49,15 +49,7 @@ final class FloatOps {
                 par.run(rows, work, (a, b) -> lastAxis(z, out, k, log, a, b));
             }
         } else if (inner >= FloatRows.L) {
-            int chunks = Math.max(1, inner / SWEEP_COLUMNS);
-            par.run(l.outer() * chunks, work, (a, b) -> {
-                for (int u = a; u < b; u++) {
-                    int o = u / chunks;
-                    int c = u - o * chunks;
-                    FloatRows.sweep(z, out, o * k * inner, k, inner, c * SWEEP_COLUMNS,
-                            c == chunks - 1 ? inner : (c + 1) * SWEEP_COLUMNS, log, null, null);
-                }
-            });
+            sweepUnits(l, work, (o, c0, c1) -> FloatRows.sweep(z, out, o * k * inner, k, inner, c0, c1, log, null, null));
         } else {
             par.run(rows, work, (a, b) -> {
                 float[] zb = new float[k];
@@ -124,6 +116,28 @@ final class FloatOps {
                 } else {
                     FloatRows.scale(out, p, segment(s, segs, k), inv);
                 }
+            }
+        });
+    }
+
+    /** A unit of an inner-axis sweep: the slices of columns {@code [c0, c1)} of outer index {@code o}. */
+    private interface ColumnRange {
+        void run(int o, int c0, int c1);
+    }
+
+    /**
+     * Runs {@code body} over the units of an inner-axis sweep, split between threads: per outer
+     * index, columns in chunks of SWEEP_COLUMNS, the last chunk taking the rest (so every chunk has
+     * at least min(inner, SWEEP_COLUMNS) columns).
+     */
+    private void sweepUnits(Layout l, long work, ColumnRange body) {
+        int inner = l.inner();
+        int chunks = Math.max(1, inner / SWEEP_COLUMNS);
+        par.run(l.outer() * chunks, work, (a, b) -> {
+            for (int u = a; u < b; u++) {
+                int o = u / chunks;
+                int c = u - o * chunks;
+                body.run(o, c * SWEEP_COLUMNS, c == chunks - 1 ? inner : (c + 1) * SWEEP_COLUMNS);
             }
         });
     }
@@ -246,20 +260,13 @@ final class FloatOps {
             return;
         }
         if (inner >= L) {
-            int chunks = Math.max(1, inner / SWEEP_COLUMNS);
-            par.run(l.outer() * chunks, work, (a, b) -> {
-                for (int u = a; u < b; u++) {
-                    int o = u / chunks;
-                    int c = u - o * chunks;
-                    int c0 = c * SWEEP_COLUMNS;
-                    int c1 = c == chunks - 1 ? inner : c0 + SWEEP_COLUMNS;
-                    int whole = c0 + (c1 - c0) / L * L;
-                    backwardSweep(y, g, out, o * k * inner, k, inner, c0, whole, log);
-                    if (whole < c1) {
-                        // the last columns: one more vector's width ending at c1, on its own (its
-                        // first columns are computed again, to the same bits)
-                        backwardSweep(y, g, out, o * k * inner, k, inner, c1 - L, c1, log);
-                    }
+            sweepUnits(l, work, (o, c0, c1) -> {
+                int whole = c0 + (c1 - c0) / L * L;
+                backwardSweep(y, g, out, o * k * inner, k, inner, c0, whole, log);
+                if (whole < c1) {
+                    // the last columns: one more vector's width ending at c1, on its own (its
+                    // first columns are computed again, to the same bits)
+                    backwardSweep(y, g, out, o * k * inner, k, inner, c1 - L, c1, log);
                 }
             });
             return;
@@ -316,19 +323,11 @@ final class FloatOps {
         if (inner == 1 && par.serial(work, rows)) {
             ceRows(z, l, labels, target, scale, lossOut, rowLoss, grad, 0, rows);
         } else if (labels != null && inner >= L) {
-            int chunks = Math.max(1, inner / SWEEP_COLUMNS);
-            par.run(l.outer() * chunks, work, (a, b) -> {
-                for (int u = a; u < b; u++) {
-                    int o = u / chunks;
-                    int c = u - o * chunks;
-                    ceSweep(z, k, inner, labels, scale, lossOut, rowLoss, grad, o, c * SWEEP_COLUMNS,
-                            c == chunks - 1 ? inner : (c + 1) * SWEEP_COLUMNS);
-                }
-            });
+            sweepUnits(l, work, (o, c0, c1) -> ceSweep(z, k, inner, labels, scale, lossOut, rowLoss, grad, o, c0, c1));
         } else if (blocked(inner, k)) {
             int groups = groups(inner);
             par.run(l.outer() * groups, work,
-                    (a, b) -> ceBlocks(z, l, labels, target, scale, lossOut, rowLoss, grad, groups, a, b));
+                    (a, b) -> ceBlocks(z, l, target, scale, lossOut, rowLoss, grad, groups, a, b));
         } else {
             par.run(rows, work, (a, b) -> ceRows(z, l, labels, target, scale, lossOut, rowLoss, grad, a, b));
         }
@@ -351,17 +350,14 @@ final class FloatOps {
         float[] m = new float[w];
         double[] logS = new double[w];
         FloatRows.sweep(z, grad, base, k, inner, c0, c1, false, m, logS);
+        int[] at = new int[w];
         float[] yLabel = new float[w];
         for (int i = 0; i < w; i++) {
             int r = o * inner + c0 + i;
-            int at = base + labels[r] * inner + c0 + i;
-            yLabel[i] = grad[at];
-            double loss = FloatRows.nanRow(m[i]) ? Double.NaN : logS[i] - ((double) z[at] - (double) m[i]);
-            if (rowLoss != null) {
-                rowLoss[r] = loss;
-            } else {
-                lossOut[r] = (float) loss;
-            }
+            at[i] = base + labels[r] * inner + c0 + i;
+            yLabel[i] = grad[at[i]];
+            storeLoss(r, FloatRows.nanRow(m[i]) ? Double.NaN : logS[i] - ((double) z[at[i]] - (double) m[i]),
+                    rowLoss, lossOut);
         }
         if (scale != 1) {
             for (int j = 0, q = base + c0; j < k; j++, q += inner) {
@@ -369,34 +365,26 @@ final class FloatOps {
             }
         }
         for (int i = 0; i < w; i++) {
-            grad[base + labels[o * inner + c0 + i] * inner + c0 + i] = (yLabel[i] - 1f) * scale;
+            grad[at[i]] = (yLabel[i] - 1f) * scale;
         }
     }
 
     /** Cross-entropy with probability targets on an inner axis, L slices at a time in transposed blocks. */
-    private static void ceBlocks(float[] z, Layout l, int[] labels, float[] target, float scale, float[] lossOut,
+    private static void ceBlocks(float[] z, Layout l, float[] target, float scale, float[] lossOut,
                                  double[] rowLoss, float[] grad, int groups, int from, int to) {
         int k = l.axisLength();
         int inner = l.inner();
         float[] zb = new float[L * k];
-        float[] tb = target == null ? null : new float[L * k];
+        float[] tb = new float[L * k];
         float[] gb = new float[L * k];
         for (int u = from; u < to; u++) {
             int r0 = firstRow(u, inner, groups);
             int start = l.rowStart(r0);
             gatherBlock(z, start, inner, k, zb);
-            if (tb != null) {
-                gatherBlock(target, start, inner, k, tb);
-            }
+            gatherBlock(target, start, inner, k, tb);
             for (int lane = 0; lane < L; lane++) {
                 int o = lane * k;
-                double loss = FloatRows.crossEntropy(zb, o, k, labels == null ? -1 : labels[r0 + lane], tb, o,
-                        scale, gb, o);
-                if (rowLoss != null) {
-                    rowLoss[r0 + lane] = loss;
-                } else {
-                    lossOut[r0 + lane] = (float) loss;
-                }
+                storeLoss(r0 + lane, FloatRows.crossEntropy(zb, o, k, -1, tb, o, scale, gb, o), rowLoss, lossOut);
             }
             scatterBlock(gb, grad, start, inner, k);
         }
@@ -428,11 +416,16 @@ final class FloatOps {
                 loss = FloatRows.crossEntropy(zb, 0, k, label, tb, 0, scale, gb, 0);
                 scatter(gb, grad, start, inner, k);
             }
-            if (rowLoss != null) {
-                rowLoss[r] = loss;
-            } else {
-                lossOut[r] = (float) loss;
-            }
+            storeLoss(r, loss, rowLoss, lossOut);
+        }
+    }
+
+    /** Row r's loss: into rowLoss when the losses are reduced afterwards, else rounded into lossOut. */
+    private static void storeLoss(int r, double loss, double[] rowLoss, float[] lossOut) {
+        if (rowLoss != null) {
+            rowLoss[r] = loss;
+        } else {
+            lossOut[r] = (float) loss;
         }
     }
 }

@@ -46,10 +46,10 @@ import org.softmaxspi.api.SoftmaxProvider;
  * output; the sum of the stored values; the scaling by {@code 1/S}. Rows up to about 100 000
  * floats stay in the core's L2 between sweeps, so main memory sees one read of the input and one
  * write of the output, as for a copy. The exp uses one power-of-two scaling when the row's min
- * shows that nothing underflows, else the general form. Softmax and log-softmax along an inner
- * axis (not the last) sweep contiguous row segments; the backward passes there work on L slices
- * at a time, one per lane, so loads stay contiguous; cross-entropy on an inner axis transposes L
- * slices at a time into rows.
+ * shows that nothing underflows, else the general form. Along an inner axis (not the last),
+ * softmax, log-softmax, the backward passes and cross-entropy with labels sweep contiguous row
+ * segments, with per-column sums; cross-entropy with probability targets transposes L slices at a
+ * time into rows.
  */
 public final class SimdProvider implements SoftmaxProvider {
 
