@@ -33,15 +33,39 @@ public final class Cases {
     }
 
     /**
-     * Every case. {@code quick} drops the longest random rows (K = 10^5 and the long-row trap) to
-     * finish in seconds.
+     * Every case. {@code quick} drops the longest random rows (K = 10^4 and 10^5) to finish in
+     * seconds; the long-row traps stay, as they show how a library sums.
      */
     public static List<SuiteCase> all(long seed, boolean quick) {
+        return all(seed, quick, false);
+    }
+
+    /** Every case, and with {@code millionRow} a float64 softmax and log-softmax row of 10^6 entries. */
+    static List<SuiteCase> all(long seed, boolean quick, boolean millionRow) {
         List<SuiteCase> cases = new ArrayList<>(onnx());
         cases.addAll(edges(seed));
-        cases.addAll(adversarial(seed, quick));
+        cases.addAll(adversarial(seed));
         cases.addAll(random(seed, quick));
+        if (millionRow) {
+            cases.add(millionRow(seed));
+        }
         return List.copyOf(cases);
+    }
+
+    /** 10^6 logits near 1000 with full mantissas (z - m rounds in float64), 1000 distinct values. */
+    static SuiteCase millionRow(long seed) {
+        int k = 1_000_000;
+        SplittableRandom r = new SplittableRandom(seed);
+        double[] distinct = new double[1000];
+        for (int i = 0; i < distinct.length; i++) {
+            distinct[i] = 1000 + (r.nextDouble() - 0.5) * 40;
+        }
+        double[] z = new double[k];
+        for (int i = 0; i < k; i++) {
+            z[i] = distinct[r.nextInt(distinct.length)];
+        }
+        return SuiteCase.of("row-1e6", new int[] {k}, 0, z, seed + 27)
+                .only(EnumSet.of(Op.SOFTMAX, Op.LOG_SOFTMAX), EnumSet.of(DType.FLOAT64));
     }
 
     /** The 14 ONNX Softmax/LogSoftmax cases, read from the copy of the ONNX test data in resources. */
@@ -119,7 +143,7 @@ public final class Cases {
     }
 
     /** Inputs chosen to break naive implementations. */
-    static List<SuiteCase> adversarial(long seed, boolean quick) {
+    static List<SuiteCase> adversarial(long seed) {
         List<SuiteCase> c = new ArrayList<>();
         SplittableRandom r = new SplittableRandom(seed ^ 0xADL);
         // z_i - m is inexact in double at |z| ~ 1000 unless carried exactly (worth ~500 ulp after exp).
@@ -148,14 +172,20 @@ public final class Cases {
         c.add(SuiteCase.of("subnormal-outputs", new int[] {10}, -1,
                 new double[] {0, -88, -90, -95, -100, -103, -710, -720, -740, -745.1}, seed + 25));
         // many small terms after one dominant one: recursive float32 summation loses them
-        if (!quick) {
-            int k = 100_000;
-            double[] trap = new double[k];
-            java.util.Arrays.fill(trap, -18.420680743952367); // e^z = 1e-8, sum of the rest ~ 1e-3
-            trap[0] = 0;
-            c.add(SuiteCase.of("long-row-trap-k100000", new int[] {1, k}, -1, trap, seed + 26)
-                    .only(EnumSet.of(Op.SOFTMAX, Op.LOG_SOFTMAX, Op.CROSS_ENTROPY), EnumSet.allOf(DType.class)));
-        }
+        int k = 100_000;
+        double[] trap = new double[k];
+        java.util.Arrays.fill(trap, -18.420680743952367); // e^z = 1e-8, sum of the rest ~ 1e-3
+        trap[0] = 0;
+        c.add(SuiteCase.of("long-row-trap-k100000", new int[] {1, k}, -1, trap, seed + 26)
+                .only(EnumSet.of(Op.SOFTMAX, Op.LOG_SOFTMAX, Op.CROSS_ENTROPY), EnumSet.allOf(DType.class)));
+        // the same trap along an inner axis (two columns): libraries sum each column with one accumulator
+        int k0 = 20_000;
+        double[] trap0 = new double[2 * k0];
+        java.util.Arrays.fill(trap0, -18.420680743952367);
+        trap0[0] = 0;
+        trap0[1] = 0;
+        c.add(SuiteCase.of("long-row-trap-axis0-k20000", new int[] {k0, 2}, 0, trap0, seed + 28)
+                .only(EnumSet.of(Op.SOFTMAX, Op.LOG_SOFTMAX, Op.CROSS_ENTROPY), EnumSet.allOf(DType.class)));
         return c;
     }
 

@@ -59,12 +59,29 @@ public final class ConformanceReport {
         return results.stream().allMatch(CheckResult::passed);
     }
 
-    /** One row of the accuracy summary: the worst case of one provider, check, op and dtype. */
+    /**
+     * One row of the summary: one provider, check, op and dtype over all cases.
+     *
+     * @param count          cases checked
+     * @param failed         cases that failed
+     * @param maxError       the largest error (ulps; relative error for finite differences)
+     * @param boundAtMax     the bound at that case
+     * @param worstCase      the case of the largest error
+     * @param declared       for accuracy: the provider's declared bound as a formula at that case
+     * @param referenceError for accuracy: a correctly rounded provider's error on that case, measured
+     *                       the same way, or NaN when the run had none
+     */
     public record SummaryRow(String provider, String check, String op, String dtype, int count, int failed,
-                             double maxError, double boundAtMax, String worstCase) {
+                             double maxError, double boundAtMax, String worstCase, String declared,
+                             double referenceError) {
+
+        /** The error over the reference's on the worst case, the reference floored at 0.5 ulp; NaN without one. */
+        public double ratioToReference() {
+            return maxError / Math.max(referenceError, 0.5);
+        }
     }
 
-    /** The results grouped by provider, check, op and dtype, each with its worst error. */
+    /** The results grouped by provider, check, op and dtype, each with its largest error. */
     public List<SummaryRow> summary() {
         Map<String, SummaryRow> rows = new LinkedHashMap<>();
         for (CheckResult r : results) {
@@ -72,20 +89,36 @@ public final class ConformanceReport {
             String dtype = r.dtype() == null ? "" : r.dtype().label();
             String key = r.provider() + '|' + r.check() + '|' + op + '|' + dtype;
             SummaryRow old = rows.get(key);
-            double ratio = ratio(r.error(), r.bound());
-            boolean worse = old == null || ratio > ratio(old.maxError(), old.boundAtMax())
+            boolean worse = old == null || r.error() > old.maxError()
                     || (Double.isNaN(r.error()) && !Double.isNaN(old.maxError()));
             rows.put(key, new SummaryRow(r.provider(), r.check(), op, dtype,
                     (old == null ? 0 : old.count()) + 1,
                     (old == null ? 0 : old.failed()) + (r.passed() ? 0 : 1),
                     worse ? r.error() : old.maxError(), worse ? r.bound() : old.boundAtMax(),
-                    worse ? r.caseName() : old.worstCase()));
+                    worse ? r.caseName() : old.worstCase(), worse ? r.declared() : old.declared(),
+                    worse ? r.referenceError() : old.referenceError()));
         }
         return new ArrayList<>(rows.values());
     }
 
-    private static double ratio(double error, double bound) {
-        return bound == 0 ? (error == 0 ? 0 : Double.POSITIVE_INFINITY) : error / bound;
+    /** The summary rows of the accuracy check: provider × op × dtype. */
+    public List<SummaryRow> accuracy() {
+        return summary().stream().filter(r -> r.check().equals("accuracy")).toList();
+    }
+
+    /** The summary rows of every other check (properties, contracts, ONNX values, unsupported ops). */
+    public List<SummaryRow> otherChecks() {
+        return summary().stream().filter(r -> !r.check().equals("accuracy")).toList();
+    }
+
+    /** Whether this run used the quick case list. */
+    public boolean quick() {
+        return quick;
+    }
+
+    /** The number of cases run. */
+    public int caseCount() {
+        return caseCount;
     }
 
     /** The Markdown summary: accuracy, properties and contracts, pairwise agreement, failures. */
@@ -97,11 +130,27 @@ public final class ConformanceReport {
                 .append(" (rerun with `-Dconformance.seed=").append(seed).append("`). Checks: ").append(results.size())
                 .append(", failed: ").append(failures().size()).append(".\n\n");
         sb.append("Errors are in ulps of the dtype against a ").append(Oracle.DIGITS)
-                .append("-digit BigDecimal oracle, measured against each op's scale (see Tolerance); ")
+                .append("-digit BigDecimal oracle, measured against each op's scale (see Tolerance), or in plain ulps ")
+                .append("for a provider that declares itself correctly rounded; ")
                 .append("finite differences are relative errors.\n\n");
+        sb.append("## Accuracy by provider, op and dtype\n\n");
+        sb.append("Largest error over all cases (ulps), the provider's declared bound and its value there, and a ")
+                .append("correctly rounded provider's error on the same case (ratio: error / max(that, 0.5)).\n\n");
+        sb.append("| provider | op | dtype | cases | max error | declared bound | bound there | reference there | ratio | ")
+                .append("worst case | result |\n|---|---|---|---:|---:|---|---:|---:|---:|---|---|\n");
+        for (SummaryRow r : accuracy()) {
+            sb.append("| ").append(r.provider()).append(" | ").append(r.op()).append(" | ").append(r.dtype())
+                    .append(" | ").append(r.count()).append(" | ").append(number(r.maxError())).append(" | ")
+                    .append(r.declared()).append(" | ").append(number(r.boundAtMax())).append(" | ")
+                    .append(Double.isNaN(r.referenceError()) ? "–" : number(r.referenceError())).append(" | ")
+                    .append(Double.isNaN(r.referenceError()) ? "–" : number(r.ratioToReference())).append(" | ")
+                    .append(r.worstCase()).append(" | ")
+                    .append(r.failed() == 0 ? "pass" : "**FAIL** (" + r.failed() + ")").append(" |\n");
+        }
+        sb.append("\n## Properties and contracts\n\n");
         sb.append("| provider | check | op | dtype | cases | max error | bound there | worst case | result |\n");
         sb.append("|---|---|---|---|---:|---:|---:|---|---|\n");
-        for (SummaryRow r : summary()) {
+        for (SummaryRow r : otherChecks()) {
             sb.append("| ").append(r.provider()).append(" | ").append(r.check()).append(" | ").append(r.op())
                     .append(" | ").append(r.dtype()).append(" | ").append(r.count()).append(" | ")
                     .append(number(r.maxError())).append(" | ").append(number(r.boundAtMax())).append(" | ")
@@ -127,6 +176,20 @@ public final class ConformanceReport {
             }
         }
         return sb.toString();
+    }
+
+    /** The pairwise agreement: one row per op, dtype and pair of providers. */
+    public List<AgreementRow> agreement() {
+        return agreement.stream().map(a -> new AgreementRow(a.op(), a.dtype().label(), a.first(), a.second(),
+                a.maxUlps(), a.caseName())).toList();
+    }
+
+    /**
+     * The largest difference between two providers on one op and dtype, in ulps of the suite's shared
+     * scale (0 = bit-identical), and the case where it was seen.
+     */
+    public record AgreementRow(String op, String dtype, String first, String second, double maxUlps,
+                               String caseName) {
     }
 
     /** The agreement rows as (op, dtype, first, second, max ulps, case) for other tools. */

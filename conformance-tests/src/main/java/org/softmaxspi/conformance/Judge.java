@@ -2,12 +2,16 @@ package org.softmaxspi.conformance;
 
 import java.util.List;
 import java.util.function.IntToDoubleFunction;
+import org.softmaxspi.api.Accuracy;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Reduction;
 
 /**
- * For one case, dtype and invocation: the exact values of each output, the scale each element is
- * measured against and its bound in ulps, as {@link Tolerance} explains.
+ * For one case, dtype, invocation and declared {@link Accuracy}: the exact values of each output,
+ * the scale each element is measured against and its bound in ulps, as {@link Tolerance} explains.
+ * A correctly rounded declaration is judged in plain ulps of the exact value, bound 1, for every
+ * output; every other class by the forward bound {@link Accuracy#forwardUlps} of its summation,
+ * combined per operation as below.
  */
 final class Judge {
 
@@ -18,10 +22,20 @@ final class Judge {
     private Judge() {
     }
 
+    /** The standards of the suite's shared scales (pairwise class), used to compare providers. */
     static List<Standard> standards(CaseData d, Invocation inv) {
+        return standards(d, inv, Accuracy.pairwise());
+    }
+
+    static List<Standard> standards(CaseData d, Invocation inv, Accuracy accuracy) {
+        if (accuracy.isCorrectlyRounded()) {
+            return standards(d, inv, Accuracy.pairwise()).stream()
+                    .map(st -> new Standard(st.name(), st.exact(), i -> Math.abs(st.exact().value(i)), i -> 1))
+                    .toList();
+        }
         Layout l = d.layout;
         int k = l.axisLength();
-        double fwd = Tolerance.forward(k);
+        double fwd = accuracy.forwardUlps(k, d.dtype);
         return switch (inv.op()) {
             case SOFTMAX -> {
                 Exact e = d.softmax();
@@ -73,7 +87,7 @@ final class Judge {
                 Oracle.CrossEntropy ce = d.crossEntropy(inv.labels(), inv.reduction());
                 int rows = l.rows();
                 double lossFloor = inv.reduction() == Reduction.SUM ? Math.max(rows, 1) : 1;
-                double lossBound = fwd + 2.0 * Tolerance.log2Ceil(rows);
+                double lossBound = fwd + accuracy.sumUlps(rows, d.dtype);
                 double gradScale = inv.reduction() == Reduction.MEAN && rows > 0 ? 1.0 / rows : 1.0;
                 Exact y = d.softmax();
                 double[] kappa = kappa(d);

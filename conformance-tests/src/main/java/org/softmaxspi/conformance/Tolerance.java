@@ -1,22 +1,23 @@
 package org.softmaxspi.conformance;
 
+import org.softmaxspi.api.Accuracy;
 import org.softmaxspi.api.DType;
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.Op;
+import org.softmaxspi.api.Softmax;
 
 /**
- * The error bounds of the suite, in ulps of the dtype, and the scales they are measured against.
- * One set of bounds holds for every provider; the reference provider is also held to its own
- * tighter quality bar in its tests.
+ * How errors are measured: in ulps of the dtype, against scales, with κ. The bounds themselves are
+ * declared by each provider ({@link Accuracy}, from the summation its algorithm uses) and combined
+ * per operation by {@link Judge}.
  *
- * <p>Why these bounds. oneDNN's test harness accepts 10·eps relative error forward, ×5 for
- * log-softmax and ×4 for backward. We are stricter for short rows and let the bound grow only with
- * what summation costs:
+ * <p>Why these scales. oneDNN's test harness accepts 10·eps relative error forward, ×5 for
+ * log-softmax and ×4 for backward; we judge every provider by the bound its own algorithm warrants:
  * <ul>
  *   <li>{@code base = 4}: one exp (≤ 1 ulp in good libraries), one division or log (0.5–1 ulp), one
  *       rounding of the sum and of the result.</li>
- *   <li>{@code + 2·⌈log2 K⌉}: the error of a pairwise or blocked sum of K terms grows like
- *       {@code ⌈log2 K⌉·eps}; we allow twice that. Recursive (one-accumulator) summation in the
- *       dtype grows like {@code K·eps} and fails long rows on purpose: the suite holds providers to
- *       the pairwise-summation standard. For K ≤ 8 the bound is 10 ulps, oneDNN's forward bound.</li>
+ *   <li>the sum: {@code 2·⌈log2 K⌉} for pairwise or compensated summation, {@code ⌈K/L⌉ − 1 + fold}
+ *       for L lane accumulators, {@code K − 1} for one running accumulator (see {@link Accuracy}).</li>
  *   <li>{@code + κ_i} (softmax only): rounding {@code z_i - m} in the dtype perturbs
  *       {@code e^(z_i - m)} by up to {@code |z_i - m|} ulps. This is inherent to every method that
  *       forms the difference in the dtype; κ is 0 where the difference is exact.</li>
@@ -27,24 +28,25 @@ import org.softmaxspi.api.DType;
  * {@code y_i·max(y_i, 1 - y_i)}, the size of the terms a direct {@code y_i - y_i²} subtracts. The
  * backward against {@code y_k(|g_k| + Σ|g_j| y_j)}, its condition; the log-softmax backward against
  * {@code |g_k| + e^{l_k}·Σ|g_j|}. Cross-entropy losses against {@code max(|exact|, 1)} (per row and
- * mean) or {@code max(|exact|, rows)} (sum), with {@code 2·⌈log2 rows⌉} more for the reduction;
- * gradients against {@code scale·max(y_k, t_k)}.
+ * mean) or {@code max(|exact|, rows)} (sum), with the sum's ulps over the rows more for the
+ * reduction; gradients against {@code scale·max(y_k, t_k)}. A correctly rounded declaration is
+ * judged in plain ulps of the exact value instead, bound 1 everywhere.
  */
 final class Tolerance {
-
-    static final double BASE = 4;
 
     private Tolerance() {
     }
 
-    /** ⌈log2 max(n, 2)⌉. */
-    static int log2Ceil(int n) {
-        return 32 - Integer.numberOfLeadingZeros(Math.max(n, 2) - 1);
+    /** What the provider of {@code s} declares for {@code op} and {@code dtype} on {@code shape} along {@code axis}. */
+    static Accuracy declared(Softmax s, Op op, DType dtype, int[] shape, int axis) {
+        return declared(s, op, dtype, Layout.of(shape, axis));
     }
 
-    /** The summation part of every bound: {@code BASE + 2·⌈log2 K⌉}. */
-    static double forward(int k) {
-        return BASE + 2.0 * log2Ceil(k);
+    /** What the provider of {@code s} declares (never null: a provider returning null is a defect). */
+    static Accuracy declared(Softmax s, Op op, DType dtype, Layout layout) {
+        return java.util.Objects.requireNonNull(s.provider().accuracy(op, dtype, layout),
+                () -> "provider '" + s.name() + "': accuracy(" + op.label() + ", " + dtype.label() + ", " + layout
+                        + ") returned null");
     }
 
     /**

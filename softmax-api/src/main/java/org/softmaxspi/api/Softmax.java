@@ -24,7 +24,18 @@ import java.util.Objects;
  *   <li>Inputs are never modified; methods with an output parameter write only into it, and it
  *       must not be one of the input arrays. Methods without one return a fresh array.</li>
  *   <li>Instances are thread-safe.</li>
+ *   <li>The backward passes take {@code y} (or the log-softmax) and {@code upstream} as given: a
+ *       non-finite entry there gives what the formula gives in IEEE arithmetic in the provider's order
+ *       of operations (the reference returns a row of NaN; a library adapter returns its library's
+ *       result), and the conformance suite does not check it.</li>
  * </ul>
+ *
+ * <h2>Accuracy</h2>
+ * Each provider declares, per operation, dtype and layout, the error bound its algorithm guarantees
+ * ({@link SoftmaxProvider#accuracy}, {@link Accuracy}); the conformance suite holds it to that, and
+ * {@code softmax verify} shows the measured error beside it. Providers therefore differ in their
+ * last bits, and library adapters carry their library's error (hundreds to tens of thousands of ulps
+ * on rows of 10^5 terms); the reference is correctly rounded.
  *
  * <h2>Errors</h2>
  * Bad arguments give {@link IllegalArgumentException} naming the parameter and showing the value,

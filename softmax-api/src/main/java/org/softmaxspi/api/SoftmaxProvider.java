@@ -39,6 +39,20 @@ public interface SoftmaxProvider {
     }
 
     /**
+     * The error bound this provider guarantees for {@code op} in {@code dtype} on {@code layout},
+     * stated from the algorithm it runs (see {@link Accuracy}); the conformance suite holds the
+     * provider to it and {@code softmax verify} prints it. The layout is given because a library may
+     * sum differently along the last axis (SIMD lanes) and along an inner one (one sum per column).
+     * A constant function of its arguments; must not load the backend.
+     *
+     * <p>The default, {@link Accuracy#pairwise()}, is the bound every provider was held to before
+     * providers declared their own; a provider that runs a less accurate algorithm must declare it.
+     */
+    default Accuracy accuracy(Op op, DType dtype, Layout layout) {
+        return Accuracy.pairwise();
+    }
+
+    /**
      * Makes the object that does the work; called once, lazily, only when {@link #availability()}
      * said available. May throw if the backend fails after all; the facade reports that as
      * {@link ProviderUnavailableException}.

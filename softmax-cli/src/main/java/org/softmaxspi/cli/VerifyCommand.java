@@ -1,9 +1,14 @@
 package org.softmaxspi.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.softmaxspi.api.Softmax;
 import org.softmaxspi.conformance.ConformanceReport;
@@ -16,8 +21,9 @@ import picocli.CommandLine.Spec;
 /** {@code softmax verify}: the conformance suite against chosen providers, and how they agree. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Runs the conformance suite against the chosen providers (default: every available one) "
-                + "and prints provider × op × dtype → max error (ulps), bound, pass/fail, then the largest "
-                + "difference between every two providers per op.",
+                + "and prints provider × op × dtype → max error (ulps), the provider's declared bound, a correctly "
+                + "rounded provider's error on the same case, pass/fail, then the largest difference between "
+                + "every two providers per op.",
             "Exit status 0 only when every check passes (1 otherwise, 2 for bad usage)."})
 final class VerifyCommand implements Callable<Integer> {
 
@@ -37,6 +43,11 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed of the random cases (default: ${DEFAULT-VALUE}).")
     long seed = org.softmaxspi.conformance.Cases.seed();
 
+    @Option(names = "--json", description = "Print the results as one JSON document instead of tables "
+            + "(accuracy: provider, op, dtype, maxError, bound, declared, worstCase, referenceError, pass; "
+            + "otherChecks; agreement; failures).")
+    boolean json;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -45,17 +56,27 @@ final class VerifyCommand implements Callable<Integer> {
         if (chosen.isEmpty()) {
             throw new CliException("no provider is available; see 'softmax providers'", 2);
         }
-        out.println("verifying " + String.join(", ", chosen.stream().map(Softmax::name).toList())
-                + (quick ? " (quick)" : "") + ", seed " + seed);
-        out.flush();
+        String what = "verifying " + String.join(", ", chosen.stream().map(Softmax::name).toList())
+                + (quick ? " (quick)" : "") + ", seed " + seed;
+        if (json) {
+            err.println(what);
+            err.flush();
+        } else {
+            out.println(what);
+            out.flush();
+        }
         Progress progress = new Progress(err, System.console() != null);
         ConformanceReport r = ConformanceSuite.builder().seed(seed).quick(quick).progress(progress).build()
                 .run(chosen);
         progress.done();
-        printSummary(out, r);
+        if (json) {
+            out.println(toJson(r));
+        } else {
+            printSummary(out, r);
+        }
         if (report != null) {
             r.writeMarkdown(report);
-            out.println("report written to " + report);
+            (json ? err : out).println("report written to " + report);
         }
         out.flush();
         return r.passed() ? 0 : 1;
@@ -63,13 +84,30 @@ final class VerifyCommand implements Callable<Integer> {
 
     private static void printSummary(PrintWriter out, ConformanceReport r) {
         out.println();
-        String fmt = "%-12s %-26s %-22s %-8s %6s %12s %10s  %s%n";
-        out.printf(fmt, "PROVIDER", "CHECK", "OP", "DTYPE", "CASES", "MAX ERROR", "BOUND", "RESULT");
-        for (ConformanceReport.SummaryRow row : r.summary()) {
-            out.printf(fmt, row.provider(), row.check(), row.op(), row.dtype(), row.count(), num(row.maxError()),
-                    num(row.boundAtMax()), row.failed() == 0 ? "pass" : "FAIL (" + row.failed() + ", worst: "
-                            + row.worstCase() + ")");
+        out.println("Accuracy: largest error over all cases in ulps; the provider's declared bound (formula, and its "
+                + "value at that case); REF = a correctly rounded provider's error on that case, RATIO = error / "
+                + "max(REF, 0.5)");
+        String fmt = "%-10s %-21s %-8s %5s %10s  %-26s %10s %6s %8s  %-6s %s%n";
+        out.printf(fmt, "PROVIDER", "OP", "DTYPE", "CASES", "MAX ERROR", "DECLARED", "BOUND", "REF", "RATIO",
+                "RESULT", "WORST CASE");
+        for (ConformanceReport.SummaryRow row : r.accuracy()) {
+            boolean ref = !Double.isNaN(row.referenceError());
+            out.printf(fmt, row.provider(), row.op(), row.dtype(), row.count(), num(row.maxError()), row.declared(),
+                    num(row.boundAtMax()), ref ? num(row.referenceError()) : "-",
+                    ref ? num(row.ratioToReference()) : "-",
+                    row.failed() == 0 ? "pass" : "FAIL " + row.failed(), row.worstCase());
         }
+        out.println();
+        out.println("Properties and contracts (rows sum to 1, shift invariance, backward = Jᵀg, finite differences, "
+                + "ONNX values, bad input, threads, inputs unchanged, unsupported ops):");
+        Map<String, int[]> perProvider = new LinkedHashMap<>();
+        for (ConformanceReport.SummaryRow row : r.otherChecks()) {
+            int[] c = perProvider.computeIfAbsent(row.provider(), p -> new int[2]);
+            c[0] += row.count();
+            c[1] += row.failed();
+        }
+        perProvider.forEach((p, c) -> out.printf("  %-10s %5d checks, %s%n", p, c[0],
+                c[1] == 0 ? "all pass" : c[1] + " FAILED"));
         List<String[]> agreement = r.agreementTable();
         if (!agreement.isEmpty()) {
             out.println();
@@ -86,6 +124,78 @@ final class VerifyCommand implements Callable<Integer> {
         } else {
             out.println(r.failures().size() + " of " + r.results().size() + " checks FAILED:");
             r.failures().stream().limit(20).forEach(f -> out.println("  " + f.describe()));
+        }
+    }
+
+    /** The report as one JSON document (NaN and ±∞ as strings, as everywhere in the CLI; no reference: null). */
+    static String toJson(ConformanceReport r) {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("seed", r.seed());
+        root.put("quick", r.quick());
+        root.put("cases", r.caseCount());
+        root.putPOJO("providers", r.providers());
+        root.put("passed", r.passed());
+        root.put("checks", r.results().size());
+        root.put("failed", r.failures().size());
+        ArrayNode acc = root.putArray("accuracy");
+        for (ConformanceReport.SummaryRow row : r.accuracy()) {
+            ObjectNode o = acc.addObject();
+            o.put("provider", row.provider());
+            o.put("op", row.op());
+            o.put("dtype", row.dtype());
+            o.put("cases", row.count());
+            number(o, "maxError", row.maxError());
+            number(o, "bound", row.boundAtMax());
+            o.put("declared", row.declared());
+            o.put("worstCase", row.worstCase());
+            if (Double.isNaN(row.referenceError())) {
+                o.putNull("referenceError");
+                o.putNull("ratioToReference");
+            } else {
+                number(o, "referenceError", row.referenceError());
+                number(o, "ratioToReference", row.ratioToReference());
+            }
+            o.put("failedCases", row.failed());
+            o.put("pass", row.failed() == 0);
+        }
+        ArrayNode other = root.putArray("otherChecks");
+        for (ConformanceReport.SummaryRow row : r.otherChecks()) {
+            ObjectNode o = other.addObject();
+            o.put("provider", row.provider());
+            o.put("check", row.check());
+            o.put("op", row.op());
+            o.put("dtype", row.dtype());
+            o.put("cases", row.count());
+            number(o, "maxError", row.maxError());
+            number(o, "bound", row.boundAtMax());
+            o.put("worstCase", row.worstCase());
+            o.put("failedCases", row.failed());
+            o.put("pass", row.failed() == 0);
+        }
+        ArrayNode agree = root.putArray("agreement");
+        for (ConformanceReport.AgreementRow a : r.agreement()) {
+            ObjectNode o = agree.addObject();
+            o.put("op", a.op());
+            o.put("dtype", a.dtype());
+            o.put("first", a.first());
+            o.put("second", a.second());
+            number(o, "maxUlps", a.maxUlps());
+            o.put("case", a.caseName());
+        }
+        ArrayNode failures = root.putArray("failures");
+        r.failures().forEach(f -> failures.add(f.describe()));
+        try {
+            return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(root);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the report as JSON", e);
+        }
+    }
+
+    private static void number(ObjectNode o, String field, double v) {
+        if (Double.isFinite(v)) {
+            o.put(field, v);
+        } else {
+            o.put(field, Double.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
         }
     }
 

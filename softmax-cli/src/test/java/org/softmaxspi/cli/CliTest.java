@@ -2,6 +2,7 @@ package org.softmaxspi.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
@@ -10,6 +11,10 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -250,10 +255,52 @@ class CliTest {
         Path report = dir.resolve("r.md");
         Run r = run("", "verify", "--quick", "--providers", "reference", "--report", report.toString());
         assertEquals(0, r.exit(), r.out() + r.err());
-        assertThat(r.out()).contains("PROVIDER", "reference", "accuracy", "softmax", "float32", "pass",
-                "checks passed");
+        assertThat(r.out()).contains("PROVIDER", "reference", "Accuracy", "softmax", "float32", "pass",
+                "≤ 1 ulp (plain)", "checks passed");
         assertThat(r.err()).contains("[1/");
         assertThat(Files.readString(report)).contains("# Conformance summary");
+    }
+
+    /**
+     * Cross-provider agreement runs here, through verify, on every provider of the CLI: each library's
+     * own error is shown beside its declared bound (the long-row traps expose ND4J's and PyTorch's
+     * summation), and every two providers are compared.
+     */
+    @Test
+    void verifyJson_everyProvider_showsEachLibrarysOwnErrorBesideItsBound() throws Exception {
+        Run r = run("", "verify", "--quick", "--json");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        JsonNode doc = json(r.out());
+        List<String> providers = new ArrayList<>();
+        doc.get("providers").forEach(p -> providers.add(p.asText()));
+        assertThat(providers).containsExactlyInAnyOrder("reference", "simd", "nd4j", "djl");
+        assertTrue(doc.get("passed").asBoolean());
+        Map<String, JsonNode> softmax32 = new HashMap<>();
+        for (JsonNode row : doc.get("accuracy")) {
+            assertThat(row.get("declared").asText()).isNotEmpty();
+            assertTrue(row.get("maxError").asDouble() <= row.get("bound").asDouble(), row.toString());
+            if (row.get("op").asText().equals("softmax") && row.get("dtype").asText().equals("float32")) {
+                softmax32.put(row.get("provider").asText(), row);
+            }
+        }
+        assertThat(softmax32.get("reference").get("declared").asText()).isEqualTo("≤ 1 ulp (plain)");
+        assertThat(softmax32.get("nd4j").get("declared").asText()).isEqualTo("4 + (K − 1) + κ");
+        // PyTorch: lane-blocked along the last axis, one running sum per column along an inner axis
+        assertThat(softmax32.get("djl").get("declared").asText()).isIn("4 + ⌈K/8⌉ − 1 + 7 + κ", "4 + (K − 1) + κ");
+        // ND4J's recursive float32 sum and PyTorch's lane sums are thousands of ulps off on the long-row trap
+        assertThat(softmax32.get("nd4j").get("maxError").asDouble()).isGreaterThan(1000);
+        assertThat(softmax32.get("nd4j").get("worstCase").asText()).startsWith("long-row-trap");
+        assertThat(softmax32.get("djl").get("maxError").asDouble()).isGreaterThan(500);
+        assertThat(softmax32.get("djl").get("worstCase").asText()).startsWith("long-row-trap");
+        assertThat(softmax32.get("nd4j").get("ratioToReference").asDouble()).isGreaterThan(1000);
+        int pairs = 0;
+        for (JsonNode a : doc.get("agreement")) {
+            if (a.get("op").asText().equals("softmax") && a.get("dtype").asText().equals("float32")) {
+                pairs++;
+            }
+        }
+        assertEquals(6, pairs, "every two of four providers are compared");
+        assertThat(r.err()).contains("verifying");
     }
 
     @Test

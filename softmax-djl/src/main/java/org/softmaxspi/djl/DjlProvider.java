@@ -1,13 +1,18 @@
 package org.softmaxspi.djl;
 
+import org.softmaxspi.api.Accuracy;
 import org.softmaxspi.api.Availability;
 import org.softmaxspi.api.BackendInfo;
+import org.softmaxspi.api.DType;
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.Op;
 import org.softmaxspi.api.SoftmaxKernel;
 import org.softmaxspi.api.SoftmaxProvider;
 
 /**
- * The provider {@code "djl"}: every operation computed with DJL {@code NDArray} ops on DJL's PyTorch
- * engine (libtorch 2.7.1, CPU), float32 and float64, along any axis.
+ * The provider {@code "djl"}: every operation computed by PyTorch's own CPU kernels (libtorch 2.7.1)
+ * through DJL {@code NDArray}s, in the caller's dtype, float32 and float64, along any axis. Its
+ * accuracy is PyTorch's, as {@link #accuracy} declares.
  *
  * <h2>Priority 10</h2>
  * Between ND4J (20) and the reference (0). Above the reference because it is a native backend whose
@@ -86,6 +91,24 @@ public final class DjlProvider implements SoftmaxProvider {
     @Override
     public BackendInfo backend() {
         return new BackendInfo("DJL", VERSION, DjlStartup.details());
+    }
+
+    /**
+     * PyTorch's CPU kernels sum in the dtype (see {@link DjlKernel}). Along the last axis (inner size
+     * 1) {@code vec::reduce_all} keeps one accumulator per SIMD lane: at least 8 floats or 4 doubles
+     * (AVX2 and the default build; AVX-512 has twice as many), folded with at most 7 roundings (the
+     * default build's and double's sequential fold of 8 lanes; AVX2 float uses a 3-level tree), so
+     * {@code blocked(8, 7)} for float32 and {@code blocked(4, 7)} for float64. {@code torch.sum}, used
+     * by the backward passes and the loss reductions, is a cascade whose first level is at least as
+     * finely blocked, so the same bound holds for it. Along an inner axis every kernel keeps one
+     * accumulator per column and adds the K terms in order: recursive.
+     */
+    @Override
+    public Accuracy accuracy(Op op, DType dtype, Layout layout) {
+        if (layout.inner() != 1) {
+            return Accuracy.recursive();
+        }
+        return Accuracy.blocked(dtype == DType.FLOAT32 ? 8 : 4, 7);
     }
 
     @Override

@@ -1,15 +1,15 @@
 package org.softmaxspi.nd4j;
 
 import java.util.Arrays;
-import java.util.function.Consumer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.DivOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.api.ops.impl.transforms.same.Negative;
@@ -24,45 +24,55 @@ import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.SoftmaxKernel;
 
 /**
- * The ND4J kernel: every operation is a short sequence of ND4J ops, run in float64 on
- * {@code [rows, K]} arrays with the class axis last.
+ * The ND4J kernel: every operation runs libnd4j's own CPU ops in the caller's dtype (float32 data as
+ * float32, float64 as float64) along dimension 1 of the caller's data viewed as {@code [rows, K]} or
+ * {@code [outer, K, inner]}, so swapping to {@code nd4j} gives ND4J's speed and {@code softmax verify}
+ * shows ND4J's real accuracy.
  *
- * <h2>Which ND4J ops, and why not ND4J's softmax family directly</h2>
+ * <h2>Which ops</h2>
  * <ul>
- *   <li>softmax: {@code Max}, {@code SubOp}, {@code Exp}, row sum, {@code DivOp}. Log-softmax:
- *       {@code Max}, {@code SubOp}, {@code Exp}, row sum, {@code Log}, {@code SubOp}. ND4J's
- *       {@code log_softmax} op computes {@code log(softmax)} and underflows to {@code -∞} for gaps
- *       beyond ~88 (float) / ~745 (double); its {@code softmax}/{@code log_softmax} return 1 / 0 for
- *       K = 1 even for NaN or ±∞ inputs; and its {@code reduce_sum} is not accurate enough for the
- *       suite's long rows. The composition also gives the API's special values for free: a NaN or
- *       {@code +∞} entry, or a row of {@code -∞}, turns {@code x - max} into NaN for the whole row.</li>
- *   <li>Row sums: float64 callers get a pairwise tree of ND4J adds ({@link Scratch.Fold});
- *       float32 callers are computed in float64 (ND4J {@code assign} casts), where ND4J's
- *       {@code Sum} is ample, and rounded once at the end.</li>
- *   <li>Jacobian: softmax, then the batched outer product {@code y yᵀ} with rank-3
- *       {@code Nd4j.matmul} ({@code [rows,K,1] x [rows,1,K]}), negated, plus {@code y} added on the
- *       diagonal through a strided view.</li>
- *   <li>Backward from y and g: {@code y ⊙ (g - Σ g⊙y)} with {@code MulOp}, row sum, {@code SubOp},
- *       {@code MulOp} ({@code SoftmaxBp} wants the logits, which this API does not have).
- *       Log-softmax backward: {@code g - exp(l)·Σg}. A row with a non-finite input becomes NaN
- *       through an added row term {@code Σ (a + b)·0} (0, or NaN).</li>
- *   <li>Cross-entropy: the log-softmax as above, one-hot targets from labels with ND4J's
- *       {@code OneHot}, {@code t·logp} where {@code t > 0} and 0 elsewhere
- *       ({@code BooleanIndexing.replaceWhere}, so a zero target on a {@code -∞} logit counts 0), row
- *       sums, {@code Negative}; gradient {@code (y - t)}, divided by rows for the mean. ND4J's
- *       {@code LossMCXENT} clips probabilities to 1e-10 and is not used.</li>
+ *   <li>softmax: ND4J's {@code softmax} custom op ({@link SoftMax}), run through a context kept per
+ *       layout (inputs, outputs and dimension set once; the shape function is not rerun per call).</li>
+ *   <li>log-softmax: {@code Max}, {@code SubOp}, {@code Exp}, {@code Sum}, {@code Log}, {@code SubOp}.
+ *       ND4J's {@code log_softmax} op is {@code log(softmax)} (−∞ once {@code z − m < −104} in
+ *       float32) and its dimension constructor drops the dimension: the README's findings.</li>
+ *   <li>Jacobian: the softmax op, then the batched outer product {@code y yᵀ} ({@code Nd4j.matmul} of
+ *       {@code [rows,K,1] x [rows,1,K]}), negated, plus {@code y} added on the diagonal.</li>
+ *   <li>backward: {@code y ⊙ (g − Σ g⊙y)} with {@code MulOp}, {@code Sum}, {@code SubOp}, {@code MulOp}:
+ *       libnd4j's {@code softmax_bp} takes the logits, which this API does not have. Log-softmax
+ *       backward: {@code g − exp(l)·Σ g} with {@code Exp}, {@code Sum}, {@code MulOp}, {@code SubOp}.</li>
+ *   <li>cross-entropy: the log-softmax above, {@code OneHot} of the labels, {@code t·log y} where
+ *       {@code t > 0} ({@code BooleanIndexing.replaceWhere}), row sums and {@code Negative} for the
+ *       loss; the softmax op minus the targets for the gradient. ND4J's {@code LossMCXENT} clips
+ *       probabilities to 1e-10 and is not used.</li>
  * </ul>
  *
- * <h2>Memory and copies</h2>
- * Each thread keeps a small LRU cache of native buffers per layout and dtype ({@link ScratchCache}:
- * at most {@value #CACHE_ENTRIES} layouts and {@value #CACHE_BYTES} bytes per thread; larger calls use
- * fresh buffers that are closed right after). Every call copies its inputs from the Java arrays into
- * native memory (one bulk {@code put}) and its outputs back (one bulk {@code get}); a float32 call or
- * an axis other than the last adds one native cast/transpose pass each way. Nothing else is allocated
- * per call; evicted buffers are closed at once.
+ * <h2>Where the contract's semantics need a fix-up (the README's findings; each has a test)</h2>
+ * <ul>
+ *   <li>Empty inputs (K = 0 or no rows) return before any native call: ND4J's softmax ops can crash
+ *       the JVM on arrays with a zero dimension.</li>
+ *   <li>K = 1: ND4J's softmax writes 1 without reading the input, even for NaN or ±∞; the provider
+ *       adds {@code x − x} (0, or NaN for a non-finite entry).</li>
+ *   <li>Overflow of a finite loss: {@code z − m} overflows for {@code z = −MAX} next to {@code m = +MAX};
+ *       only when a row's loss comes out infinite are that call's losses recomputed from half
+ *       log-probabilities {@code (z/2 − m/2) − (log S)/2} and doubled at the end.</li>
+ * </ul>
  *
- * <p>Empty inputs (K = 0 or no rows) return before any native call: ND4J's softmax ops can crash the
- * JVM on arrays with a zero dimension.
+ * <h2>Accuracy</h2>
+ * What {@link Nd4jProvider#accuracy} declares, from libnd4j 1.0.0-M2.1's CPU helpers
+ * ({@code ops/declarable/helpers/cpu/softmax.cpp}, {@code helpers/Loops.h}): the softmax sums
+ * {@code exp(x − max)} with one accumulator of the dtype per row in a sequential loop (the
+ * {@code omp simd reduction} is not vectorised in the shipped binary: {@code call expf; addss}),
+ * then divides; {@code Sum} along a dimension keeps one accumulator per row too. Recursive
+ * summation, K − 1 roundings, along every axis.
+ *
+ * <h2>Memory and copies</h2>
+ * Each thread keeps a small LRU cache of native buffers and op contexts per layout and dtype
+ * ({@link ScratchCache}: at most {@value #CACHE_ENTRIES} layouts and {@value #CACHE_BYTES} bytes per
+ * thread; larger calls use fresh buffers that are closed right after). Every call copies its inputs
+ * from the Java arrays into native memory (one bulk {@code put}) and its outputs back (one bulk
+ * {@code get}); nothing else is copied, and nothing else is allocated per call beyond what ND4J's
+ * op plumbing makes.
  */
 final class Nd4jKernel implements SoftmaxKernel {
 
@@ -72,12 +82,16 @@ final class Nd4jKernel implements SoftmaxKernel {
     private final ThreadLocal<ScratchCache<Scratch.Key, Scratch>> caches =
             ThreadLocal.withInitial(() -> new ScratchCache<>(CACHE_ENTRIES, CACHE_BYTES));
 
-    private void run(Layout l, boolean float64, Consumer<Scratch> work) {
+    private interface Work {
+        void run(Scratch s);
+    }
+
+    private void run(Layout l, Object data, Work work) {
         ScratchCache<Scratch.Key, Scratch> cache = caches.get();
-        Scratch.Key key = new Scratch.Key(l, float64);
+        Scratch.Key key = new Scratch.Key(l, data instanceof double[]);
         Scratch s = cache.acquire(key, Scratch::new);
         try {
-            work.accept(s);
+            work.run(s);
         } finally {
             cache.release(key);
         }
@@ -88,344 +102,296 @@ final class Nd4jKernel implements SoftmaxKernel {
         return caches.get();
     }
 
-    // ---------------------------------------------------------------- softmax
+    // ------------------------------------------------------------------ SPI
 
     @Override
     public void softmax(float[] logits, Layout l, float[] out) {
-        if (l.size() == 0) {
-            return;
-        }
-        run(l, false, s -> {
-            softmax(s, s.load(0, logits), s.y());
-            s.store(out);
-        });
+        softmaxOp(logits, l, out, false);
     }
 
     @Override
     public void softmax(double[] logits, Layout l, double[] out) {
-        if (l.size() == 0) {
-            return;
-        }
-        run(l, true, s -> {
-            softmax(s, s.load(0, logits), s.y());
-            s.store(out);
-        });
+        softmaxOp(logits, l, out, false);
     }
-
-    /** y = exp(x - max) / Σ exp(x - max), all [rows, K] float64. */
-    private static void softmax(Scratch s, INDArray x, INDArray y) {
-        INDArray m = s.perRow("m");
-        INDArray sum = s.perRow("s");
-        INDArray e = s.temp("t1");
-        Nd4j.exec(new Max(x, m, true, 1));
-        Nd4j.exec(new SubOp(x, m, e));
-        Nd4j.exec(new Exp(e, e));
-        INDArray work = e;
-        if (s.float64) {
-            work = s.temp("t2");
-            work.assign(e);
-        }
-        s.rowSum("t2", work, sum);
-        Nd4j.exec(new DivOp(e, sum, y));
-    }
-
-    // ------------------------------------------------------------ log-softmax
 
     @Override
     public void logSoftmax(float[] logits, Layout l, float[] out) {
-        if (l.size() == 0) {
-            return;
-        }
-        run(l, false, s -> {
-            logSoftmax(s, s.load(0, logits), s.y());
-            s.store(out);
-        });
+        softmaxOp(logits, l, out, true);
     }
 
     @Override
     public void logSoftmax(double[] logits, Layout l, double[] out) {
-        if (l.size() == 0) {
-            return;
-        }
-        run(l, true, s -> {
-            logSoftmax(s, s.load(0, logits), s.y());
-            s.store(out);
-        });
+        softmaxOp(logits, l, out, true);
     }
-
-    /** out = (x - max) - log Σ exp(x - max); never log(softmax). */
-    private static void logSoftmax(Scratch s, INDArray x, INDArray out) {
-        INDArray m = s.perRow("m");
-        INDArray sum = s.perRow("s");
-        INDArray d = s.temp("t1");
-        INDArray e = s.temp("t2");
-        Nd4j.exec(new Max(x, m, true, 1));
-        Nd4j.exec(new SubOp(x, m, d));
-        Nd4j.exec(new Exp(d, e));
-        s.rowSum("t2", e, sum);
-        Nd4j.exec(new Log(sum, sum));
-        Nd4j.exec(new SubOp(d, sum, out));
-    }
-
-    // --------------------------------------------------------------- jacobian
 
     @Override
     public void jacobian(float[] logits, Layout l, float[] out) {
-        if (out.length == 0) {
-            return;
-        }
-        run(l, false, s -> {
-            INDArray j = jacobian(s, s.load(0, logits));
-            s.storeFlat("jacobianOut", j, out);
-        });
+        jacobianOp(logits, l, out);
     }
 
     @Override
     public void jacobian(double[] logits, Layout l, double[] out) {
-        if (out.length == 0) {
-            return;
-        }
-        run(l, true, s -> {
-            INDArray j = jacobian(s, s.load(0, logits));
-            s.storeFlat("jacobianOut", j, out);
-        });
+        jacobianOp(logits, l, out);
     }
-
-    /** J = diag(y) - y yᵀ per row, as [rows, K, K] float64. */
-    private static INDArray jacobian(Scratch s, INDArray x) {
-        int rows = s.rows;
-        int k = s.k;
-        INDArray y = s.temp("t3");
-        softmax(s, x, y);
-        INDArray j = s.array("jacobian", DataType.DOUBLE, rows, k, k);
-        INDArray col = s.view("t3col", () -> y.reshape('c', rows, k, 1));
-        INDArray row = s.view("t3row", () -> y.reshape('c', rows, 1, k));
-        Nd4j.matmul(col, row, j);                                   // y_i y_j
-        Nd4j.exec(new Negative(j, j));                              // -y_i y_j
-        INDArray diag = s.view("diag", () -> k == 1 ? j.reshape('c', rows, 1)
-                : j.reshape('c', rows, (long) k * k).get(NDArrayIndex.all(),
-                        NDArrayIndex.interval(0, k + 1, (long) k * k)));
-        Nd4j.exec(new AddOp(diag, y, diag));                        // y_i - y_i^2 on the diagonal
-        return j;
-    }
-
-    // --------------------------------------------------------------- backward
 
     @Override
     public void backward(float[] y, float[] upstream, Layout l, float[] out) {
-        if (l.size() == 0) {
-            return;
-        }
-        run(l, false, s -> {
-            backward(s, s.load(0, y), s.load(1, upstream), s.y());
-            s.store(out);
-        });
+        backwardOp(y, upstream, l, out, false);
     }
 
     @Override
     public void backward(double[] y, double[] upstream, Layout l, double[] out) {
-        if (l.size() == 0) {
-            return;
-        }
-        run(l, true, s -> {
-            backward(s, s.load(0, y), s.load(1, upstream), s.y());
-            s.store(out);
-        });
-    }
-
-    /** out = y ⊙ (g - Σ g⊙y); a row with a non-finite y or g is NaN. */
-    private static void backward(Scratch s, INDArray y, INDArray g, INDArray out) {
-        INDArray dot = s.perRow("s");
-        INDArray t1 = s.temp("t1");
-        INDArray t2 = s.temp("t2");
-        Nd4j.exec(new MulOp(g, y, t1));
-        s.rowSum("t1", t1, dot);
-        Nd4j.exec(new SubOp(g, dot, t2));
-        Nd4j.exec(new MulOp(y, t2, out));
-        Nd4j.exec(new AddOp(y, g, t1));
-        poisonNonFinite(s, t1, out);
-    }
-
-    /** out += Σ_row (t1·0): adds 0 to rows where t1 is finite and NaN to the others; destroys t1. */
-    private static void poisonNonFinite(Scratch s, INDArray t1, INDArray out) {
-        INDArray flag = s.perRow("m");
-        t1.muli(0.0);
-        Nd4j.exec(new Sum(t1, flag, true, 1));
-        Nd4j.exec(new AddOp(out, flag, out));
+        backwardOp(y, upstream, l, out, false);
     }
 
     @Override
     public void logSoftmaxBackward(float[] logSoftmax, float[] upstream, Layout l, float[] out) {
-        if (l.size() == 0) {
-            return;
-        }
-        run(l, false, s -> {
-            logSoftmaxBackward(s, s.load(0, logSoftmax), s.load(1, upstream), s.y());
-            s.store(out);
-        });
+        backwardOp(logSoftmax, upstream, l, out, true);
     }
 
     @Override
     public void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout l, double[] out) {
-        if (l.size() == 0) {
-            return;
-        }
-        run(l, true, s -> {
-            logSoftmaxBackward(s, s.load(0, logSoftmax), s.load(1, upstream), s.y());
-            s.store(out);
-        });
+        backwardOp(logSoftmax, upstream, l, out, true);
     }
-
-    /** out = g - exp(l)·Σg; a row with NaN or +∞ in l, or a non-finite g, is NaN. */
-    private static void logSoftmaxBackward(Scratch s, INDArray logp, INDArray g, INDArray out) {
-        INDArray sum = s.perRow("s");
-        INDArray p = s.temp("t1");
-        INDArray t2 = s.temp("t2");
-        Nd4j.exec(new Exp(logp, p));
-        INDArray work = g;
-        if (s.float64) {
-            t2.assign(g);
-            work = t2;
-        }
-        s.rowSum("t2", work, sum);
-        Nd4j.exec(new MulOp(p, sum, t2));
-        Nd4j.exec(new SubOp(g, t2, out));
-        Nd4j.exec(new AddOp(p, g, p));
-        poisonNonFinite(s, p, out);
-    }
-
-    // ---------------------------------------------------------- cross-entropy
 
     @Override
     public void crossEntropy(float[] logits, Layout l, int[] labels, Reduction reduction, float[] lossOut,
                              float[] gradientOut) {
-        if (l.size() == 0) {
-            emptyLoss(l, reduction, lossOut);
-            return;
-        }
-        run(l, false, s -> {
-            INDArray t = oneHot(s, labels);
-            crossEntropy(s, s.load(0, logits), t, reduction);
-            s.store(gradientOut);
-            s.storeFlat(reduction == Reduction.NONE ? "lossRowsOut" : "lossOut", loss(s, reduction), lossOut);
-        });
+        crossEntropyOp(logits, l, labels, reduction, lossOut, gradientOut);
     }
 
     @Override
     public void crossEntropy(double[] logits, Layout l, int[] labels, Reduction reduction, double[] lossOut,
                              double[] gradientOut) {
-        if (l.size() == 0) {
-            emptyLoss(l, reduction, lossOut);
-            return;
-        }
-        run(l, true, s -> {
-            INDArray t = oneHot(s, labels);
-            crossEntropy(s, s.load(0, logits), t, reduction);
-            s.store(gradientOut);
-            s.storeFlat("", loss(s, reduction), lossOut);
-        });
+        crossEntropyOp(logits, l, labels, reduction, lossOut, gradientOut);
     }
 
     @Override
     public void crossEntropy(float[] logits, Layout l, float[] target, Reduction reduction, float[] lossOut,
                              float[] gradientOut) {
-        if (l.size() == 0) {
-            emptyLoss(l, reduction, lossOut);
-            return;
-        }
-        run(l, false, s -> {
-            INDArray x = s.load(0, logits);
-            INDArray t = s.load(1, target);
-            crossEntropy(s, x, t, reduction);
-            s.store(gradientOut);
-            s.storeFlat(reduction == Reduction.NONE ? "lossRowsOut" : "lossOut", loss(s, reduction), lossOut);
-        });
+        crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
     }
 
     @Override
     public void crossEntropy(double[] logits, Layout l, double[] target, Reduction reduction, double[] lossOut,
                              double[] gradientOut) {
+        crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
+    }
+
+    // ----------------------------------------------------------- operations
+
+    private void softmaxOp(Object logits, Layout l, Object out, boolean log) {
         if (l.size() == 0) {
-            emptyLoss(l, reduction, lossOut);
             return;
         }
-        run(l, true, s -> {
-            INDArray x = s.load(0, logits);
-            INDArray t = s.load(1, target);
-            crossEntropy(s, x, t, reduction);
-            s.store(gradientOut);
-            s.storeFlat("", loss(s, reduction), lossOut);
+        run(l, logits, s -> {
+            INDArray x = load(s, 0, logits);
+            INDArray y = s.out();
+            if (log) {
+                logSoftmax(s, x, y);
+            } else {
+                softmax(s, x, y, "softmax");
+            }
+            store(y, out);
         });
     }
 
-    /** Loss of an empty input: NaN mean (0/0) and 0 sum without rows; 0 per row when K = 0. */
-    private static void emptyLoss(Layout l, Reduction reduction, float[] lossOut) {
-        Arrays.fill(lossOut, reduction == Reduction.MEAN && l.rows() == 0 ? Float.NaN : 0f);
+    /**
+     * ND4J's softmax op along dimension 1, through a context kept per layout under {@code role} (one
+     * role per pair of scratch arrays); K = 1 fixed up.
+     */
+    private static void softmax(Scratch s, INDArray x, INDArray y, String role) {
+        OpContext ctx = s.context(role, c -> {
+            c.setInputArray(0, x);
+            c.setOutputArray(0, y);
+            c.setIArguments(1);
+            c.shapeFunctionOverride(true);
+        });
+        Nd4j.getExecutioner().exec(new SoftMax(), ctx);
+        if (s.k == 1) {
+            // ND4J writes 1 without reading x: x - x is 0, or NaN for NaN and ±inf
+            INDArray t = s.temp("k1");
+            Nd4j.exec(new SubOp(x, x, t));
+            Nd4j.exec(new AddOp(y, t, y));
+        }
     }
 
-    private static void emptyLoss(Layout l, Reduction reduction, double[] lossOut) {
-        Arrays.fill(lossOut, reduction == Reduction.MEAN && l.rows() == 0 ? Double.NaN : 0d);
+    /** out = (x - max) - log Σ exp(x - max); never log(softmax). Leaves x - max in "d". */
+    private static void logSoftmax(Scratch s, INDArray x, INDArray out) {
+        INDArray m = s.perRow("m");
+        INDArray sum = s.perRow("s");
+        INDArray d = s.temp("d");
+        INDArray e = s.temp("e");
+        Nd4j.exec(new Max(x, m, true, 1));
+        Nd4j.exec(new SubOp(x, m, d));
+        Nd4j.exec(new Exp(d, e));
+        Nd4j.exec(new Sum(e, sum, true, 1));
+        Nd4j.exec(new Log(sum, sum));
+        Nd4j.exec(new SubOp(d, sum, out));
     }
 
-    /** The one-hot [rows, K] float64 targets of the labels, with ND4J's OneHot. */
+    private void jacobianOp(Object logits, Layout l, Object out) {
+        if (l.size() == 0) {
+            return;
+        }
+        run(l, logits, s -> {
+            INDArray x = load(s, 0, logits);
+            INDArray y = s.temp("y");
+            softmax(s, x, y, "softmax-y");
+            int rows = s.rows;
+            int k = s.k;
+            // one row per slice: [outer, K, inner] -> [rows, K]
+            INDArray yRows = y;
+            if (s.inner != 1) {
+                yRows = s.array("yRows", s.io, rows, k);
+                INDArray dst = s.view("yRows3", () -> s.array("yRows", s.io, rows, k).reshape('c', s.outer, s.inner, k));
+                dst.assign(s.view("yT", () -> y.permute(0, 2, 1)));
+            }
+            INDArray rowsK = yRows;
+            INDArray j = s.array("jacobian", s.io, rows, k, k);
+            INDArray col = s.view("col", () -> rowsK.reshape('c', rows, k, 1));
+            INDArray row = s.view("row", () -> rowsK.reshape('c', rows, 1, k));
+            Nd4j.matmul(col, row, j);                                   // y_i y_j
+            Nd4j.exec(new Negative(j, j));                              // -y_i y_j
+            INDArray diag = s.view("diag", () -> k == 1 ? j.reshape('c', rows, 1)
+                    : j.reshape('c', rows, (long) k * k).get(NDArrayIndex.all(),
+                            NDArrayIndex.interval(0, k + 1, (long) k * k)));
+            Nd4j.exec(new AddOp(diag, rowsK, diag));                    // y_i - y_i^2 on the diagonal
+            store(j, out);
+        });
+    }
+
+    private void backwardOp(Object first, Object upstream, Layout l, Object out, boolean log) {
+        if (l.size() == 0) {
+            return;
+        }
+        run(l, first, s -> {
+            INDArray a = load(s, 0, first);
+            INDArray g = load(s, 1, upstream);
+            INDArray sum = s.perRow("s");
+            INDArray t = s.temp("t");
+            INDArray r = s.out();
+            if (log) {
+                Nd4j.exec(new Exp(a, t));                // p = exp(l)
+                Nd4j.exec(new Sum(g, sum, true, 1));     // Σ g
+                Nd4j.exec(new MulOp(t, sum, t));         // p Σ g
+                Nd4j.exec(new SubOp(g, t, r));           // g - p Σ g
+            } else {
+                Nd4j.exec(new MulOp(g, a, t));           // g y
+                Nd4j.exec(new Sum(t, sum, true, 1));     // Σ g y
+                Nd4j.exec(new SubOp(g, sum, t));         // g - Σ g y
+                Nd4j.exec(new MulOp(a, t, r));           // y (g - Σ g y)
+            }
+            store(r, out);
+        });
+    }
+
+    private void crossEntropyOp(Object logits, Layout l, Object targets, Reduction reduction, Object lossOut,
+                                Object gradientOut) {
+        if (l.size() == 0) {
+            // no rows: NaN mean (0/0) and 0 sum (K = 0 with rows cannot pass the facade's checks)
+            fill(lossOut, reduction == Reduction.MEAN && l.rows() == 0 ? Double.NaN : 0);
+            return;
+        }
+        run(l, logits, s -> {
+            INDArray x = load(s, 0, logits);
+            INDArray t = targets instanceof int[] labels ? oneHot(s, labels) : load(s, 1, targets);
+            INDArray grad = s.out();
+            softmax(s, x, grad, "softmax");
+            Nd4j.exec(new SubOp(grad, t, grad));                   // y - t
+            if (reduction == Reduction.MEAN) {
+                Nd4j.exec(new ScalarDivision(grad, null, grad, s.rows));
+            }
+            store(grad, gradientOut);
+            INDArray logY = s.temp("logY");
+            logSoftmax(s, x, logY);
+            INDArray rowLoss = rowLosses(s, logY, t);
+            double scale = 1;
+            if (anyInfinite(rowLoss)) {
+                // z - m overflowed where the exact loss may be finite: half log-probabilities, doubled at the end
+                INDArray half = s.temp("half");
+                INDArray m = s.perRow("m");
+                INDArray logS = s.perRow("s");          // log Σ exp(x - max) from logSoftmax
+                Nd4j.exec(new ScalarMultiplication(x, null, half, 0.5));
+                INDArray halfM = s.perRow("halfM");
+                Nd4j.exec(new ScalarMultiplication(m, null, halfM, 0.5));
+                Nd4j.exec(new SubOp(half, halfM, half));
+                Nd4j.exec(new ScalarMultiplication(logS, null, halfM, 0.5));
+                Nd4j.exec(new SubOp(half, halfM, half));
+                rowLoss = rowLosses(s, half, t);
+                scale = 2;
+            }
+            INDArray loss = rowLoss;
+            if (reduction != Reduction.NONE) {
+                INDArray across = s.perRow("across");
+                if (reduction == Reduction.MEAN) {
+                    // divide first: the mean of finite losses near MAX_VALUE is finite, their sum is not
+                    Nd4j.exec(new ScalarDivision(rowLoss, null, across, s.rows));
+                } else {
+                    across.assign(rowLoss);
+                }
+                loss = s.array("total", s.io);
+                Nd4j.exec(new Sum(across, loss));
+            }
+            if (scale != 1) {
+                Nd4j.exec(new ScalarMultiplication(loss, null, loss, scale));
+            }
+            store(loss, lossOut);
+        });
+    }
+
+    /** −Σ t·log y per row, terms with t = 0 counted as 0 (also where log y = −∞). */
+    private static INDArray rowLosses(Scratch s, INDArray logY, INDArray t) {
+        INDArray product = s.temp("product");
+        Nd4j.exec(new MulOp(t, logY, product));                      // NaN for t = 0 on -inf
+        INDArray terms = s.temp("terms");
+        terms.assign(t);
+        BooleanIndexing.replaceWhere(terms, product, Conditions.greaterThan(0)); // t > 0 ? t·log y : 0
+        INDArray rowLoss = s.perRow("rowLoss");
+        Nd4j.exec(new Sum(terms, rowLoss, true, 1));
+        Nd4j.exec(new Negative(rowLoss, rowLoss));
+        return rowLoss;
+    }
+
+    private static boolean anyInfinite(INDArray a) {
+        return BooleanIndexing.or(a, Conditions.isInfinite());
+    }
+
+    /** The one-hot targets of the labels in the caller's dtype and data shape, with ND4J's OneHot. */
     private static INDArray oneHot(Scratch s, int[] labels) {
         INDArray idx = s.labels(labels);
         INDArray t = s.temp("onehot");
-        Nd4j.exec(new OneHot(idx, t, s.k));
+        if (s.inner == 1) {
+            Nd4j.exec(new OneHot(idx, t, s.k));
+        } else {
+            // labels run over [outer, inner]: one-hot as [outer, inner, K], then into [outer, K, inner]
+            INDArray oh = s.array("onehotRows", s.io, s.rows, s.k);
+            Nd4j.exec(new OneHot(idx, oh, s.k));
+            INDArray dst = s.view("onehotT", () -> t.permute(0, 2, 1));
+            dst.assign(s.view("onehotRows3", () -> oh.reshape('c', s.outer, s.inner, s.k)));
+        }
         return t;
     }
 
-    /**
-     * Per-row losses into "lossRows" ([rows, 1]) and the gradient (y - t)·scale into {@link Scratch#y()}.
-     */
-    private static void crossEntropy(Scratch s, INDArray x, INDArray t, Reduction reduction) {
-        INDArray m = s.perRow("m");
-        INDArray sum = s.perRow("s");
-        INDArray d = s.temp("t1");
-        INDArray e = s.temp("t2");
-        INDArray t3 = s.temp("t3");
-        Nd4j.exec(new Max(x, m, true, 1));
-        Nd4j.exec(new SubOp(x, m, d));                         // d = x - max
-        Nd4j.exec(new Exp(d, e));                              // e = exp(d)
-        INDArray work = e;
-        if (s.float64) {
-            t3.assign(e);
-            work = t3;
-        }
-        s.rowSum("t3", work, sum);                            // sum = Σ e
-        Nd4j.exec(new DivOp(e, sum, e));                       // e = y
-        Nd4j.exec(new Log(sum, sum));
-        Nd4j.exec(new SubOp(d, sum, d));                       // d = log y
-        Nd4j.exec(new MulOp(d, t, t3));                        // t3 = t·log y (NaN for t = 0 on -inf)
-        INDArray terms = s.temp("t4");
-        terms.assign(t);
-        BooleanIndexing.replaceWhere(terms, t3, Conditions.greaterThan(0)); // t > 0 ? t·log y : 0
-        INDArray rowLoss = s.perRow("lossRows");
-        s.rowSum("t4", terms, rowLoss);
-        Nd4j.exec(new Negative(rowLoss, rowLoss));             // -Σ t·log y
-        INDArray grad = s.y();
-        Nd4j.exec(new SubOp(e, t, grad));                      // y - t
-        if (reduction == Reduction.MEAN) {
-            grad.divi(s.rows);
+    // -------------------------------------------------------------- helpers
+
+    private static INDArray load(Scratch s, int slot, Object data) {
+        return data instanceof double[] d ? s.load(slot, d) : s.load(slot, (float[]) data);
+    }
+
+    private static void store(INDArray src, Object dst) {
+        if (dst instanceof double[] d) {
+            Scratch.store(src, d);
+        } else {
+            Scratch.store(src, (float[]) dst);
         }
     }
 
-    /** The loss to return: the per-row losses, or their sum (pairwise for float64), or the mean. */
-    private static INDArray loss(Scratch s, Reduction reduction) {
-        INDArray rowLoss = s.perRow("lossRows");
-        if (reduction == Reduction.NONE) {
-            return rowLoss;
-        }
-        INDArray total = s.array("lossTotal", DataType.DOUBLE, 1, 1);
-        INDArray across = s.array("lossAcross", DataType.DOUBLE, 1, s.rows);
-        INDArray rowsAsRow = s.view("lossRowsT", () -> rowLoss.reshape('c', 1, s.rows));
-        if (reduction == Reduction.MEAN) {
-            // divide first: the mean of finite losses near MAX_VALUE is finite, their sum is not
-            Nd4j.exec(new ScalarDivision(rowsAsRow, null, across, s.rows));
+    private static void fill(Object out, double v) {
+        if (out instanceof double[] d) {
+            Arrays.fill(d, v);
         } else {
-            across.assign(rowsAsRow);
+            Arrays.fill((float[]) out, (float) v);
         }
-        s.rowSum("lossAcross", across, total);
-        return total;
     }
 }

@@ -1,14 +1,19 @@
 package org.softmaxspi.nd4j;
 
 import java.util.Locale;
+import org.softmaxspi.api.Accuracy;
 import org.softmaxspi.api.Availability;
 import org.softmaxspi.api.BackendInfo;
+import org.softmaxspi.api.DType;
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.Op;
 import org.softmaxspi.api.SoftmaxKernel;
 import org.softmaxspi.api.SoftmaxProvider;
 
 /**
  * The ND4J provider, {@code "nd4j"}: every operation, for float32 and float64 along any axis,
- * computed with ND4J ops on its native CPU backend (libnd4j with OpenBLAS). Priority 20, so it is the
+ * computed by libnd4j's own CPU ops in the caller's dtype (its softmax op, and compositions of its
+ * ops where it has none that fits). Its accuracy is ND4J's, as {@link #accuracy} declares. Priority 20, so it is the
  * default when present (above DJL's 10 and the reference's 0).
  *
  * <p>Nothing is loaded by the constructor or by {@link #backend()}. The native backend loads once
@@ -64,6 +69,17 @@ public final class Nd4jProvider implements SoftmaxProvider {
                     + String.format(Locale.ROOT, "; first load %.0f ms", s.initNanos() / 1e6);
         }
         return new BackendInfo("ND4J", Nd4jRuntime.version(), details);
+    }
+
+    /**
+     * Recursive summation for every operation, dtype and axis: libnd4j 1.0.0-M2.1 sums each row of
+     * {@code exp(x − max)} with one accumulator of the dtype in a sequential loop (its {@code omp simd}
+     * reduction is not vectorised in the shipped binaries), and its {@code Sum} along a dimension keeps
+     * one accumulator per row as well; see {@link Nd4jKernel}.
+     */
+    @Override
+    public Accuracy accuracy(Op op, DType dtype, Layout layout) {
+        return Accuracy.recursive();
     }
 
     @Override

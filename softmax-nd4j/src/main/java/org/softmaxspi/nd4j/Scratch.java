@@ -7,20 +7,19 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.softmaxspi.api.Layout;
 
 /**
  * The native buffers (and views on them) of one layout and one caller dtype, made on first use and
  * reused by every later call with that layout on the same thread.
  *
- * <p>Shapes: the caller's data lives in {@code io}-typed buffers shaped {@code [outer, K, inner]}
- * ({@code [rows, K]} when the axis is last); the computation runs in float64 on {@code [rows, K]}
- * buffers, the axis made last by a permuted view ({@code permute(0, 2, 1)}) that ND4J's
- * {@code assign} copies (and casts) in one native pass. For float64 with the axis last, the
- * computation reads the input buffer and writes the output buffer directly, without extra copies.
+ * <p>Everything is in the caller's dtype, shaped {@code [rows, K]} when the axis is the last one and
+ * {@code [outer, K, inner]} otherwise, so every op works along dimension 1 of the caller's own data
+ * (no transposition). Per-row values are {@code [rows, 1]} or {@code [outer, 1, inner]}. Custom ops
+ * with fixed inputs and outputs keep their {@link OpContext} here, so a call does not rebuild shape
+ * descriptors and contexts.
  */
 final class Scratch implements ScratchCache.Entry {
 
@@ -38,7 +37,7 @@ final class Scratch implements ScratchCache.Entry {
 
     private final Map<String, INDArray> arrays = new HashMap<>();
     private final List<INDArray> owned = new ArrayList<>();
-    private final Map<String, Fold> folds = new HashMap<>();
+    private final Map<String, OpContext> contexts = new HashMap<>();
     private long bytes;
     private boolean closed;
 
@@ -61,6 +60,15 @@ final class Scratch implements ScratchCache.Entry {
     public void close() {
         if (!closed) {
             closed = true;
+            for (OpContext c : contexts.values()) {
+                c.purge();
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // a context that cannot close leaves its native handle to ND4J's deallocator
+                }
+            }
+            contexts.clear();
             for (INDArray a : owned) {
                 if (a.closeable()) {
                     a.close();
@@ -68,7 +76,6 @@ final class Scratch implements ScratchCache.Entry {
             }
             owned.clear();
             arrays.clear();
-            folds.clear();
         }
     }
 
@@ -86,64 +93,47 @@ final class Scratch implements ScratchCache.Entry {
 
     /** A view (or alias) made once per role. */
     INDArray view(String role, Supplier<INDArray> make) {
-        INDArray a = arrays.get(role);
-        if (a == null) {
-            a = make.get();
-            arrays.put(role, a);
+        return arrays.computeIfAbsent(role, r -> make.get());
+    }
+
+    /** An op context made once per role, with its inputs, outputs and arguments set by {@code make}. */
+    OpContext context(String role, java.util.function.Consumer<OpContext> make) {
+        OpContext c = contexts.get(role);
+        if (c == null) {
+            c = Nd4j.getExecutioner().buildContext();
+            make.accept(c);
+            contexts.put(role, c);
         }
+        return c;
+    }
+
+    /** A temporary of the caller's data shape and dtype. */
+    INDArray temp(String role) {
+        return inner == 1 ? array(role, io, rows, k) : array(role, io, outer, k, inner);
+    }
+
+    /** One value per row, shaped to broadcast against {@link #temp}. */
+    INDArray perRow(String role) {
+        return inner == 1 ? array(role, io, rows, 1) : array(role, io, outer, 1, inner);
+    }
+
+    /** The buffer of input {@code i}. */
+    INDArray in(int i) {
+        return temp("in" + i);
+    }
+
+    /** Copies input {@code i} into native memory with one bulk put. */
+    INDArray load(int i, float[] src) {
+        INDArray a = in(i);
+        a.data().asNioFloat().put(src, 0, src.length);
         return a;
     }
 
-    /** A float64 {@code [rows, K]} temporary. */
-    INDArray temp(String role) {
-        return array(role, DataType.DOUBLE, rows, k);
-    }
-
-    /** A float64 {@code [rows, 1]} per-row value. */
-    INDArray perRow(String role) {
-        return array(role, DataType.DOUBLE, rows, 1);
-    }
-
-    // ------------------------------------------------------------------ inputs
-
-    /** The caller-typed buffer of input {@code i}, shaped as the caller's data. */
-    INDArray in(int i) {
-        return inner == 1 ? array("in" + i, io, rows, k) : array("in" + i, io, outer, k, inner);
-    }
-
-    /** Input {@code i} in float64 as {@code [rows, K]}; an alias of {@link #in} when no copy is needed. */
-    INDArray x(int i) {
-        if (float64 && inner == 1) {
-            return in(i);
-        }
-        return temp("x" + i);
-    }
-
-    /** Copies input {@code i} into native memory and into its float64 {@code [rows, K]} form. */
-    INDArray load(int i, float[] src) {
-        in(i).data().asNioFloat().put(src, 0, src.length);
-        return toCompute(i);
-    }
-
-    /** Copies input {@code i} into native memory and into its float64 {@code [rows, K]} form. */
+    /** Copies input {@code i} into native memory with one bulk put. */
     INDArray load(int i, double[] src) {
-        in(i).data().asNioDouble().put(src, 0, src.length);
-        return toCompute(i);
-    }
-
-    private INDArray toCompute(int i) {
-        INDArray x = x(i);
-        if (x == in(i)) {
-            return x;
-        }
-        if (inner == 1) {
-            x.assign(in(i)); // cast float32 -> float64
-        } else {
-            INDArray src = view("in" + i + "T", () -> in(i).permute(0, 2, 1));
-            INDArray dst = view("x" + i + "3", () -> x.reshape('c', outer, inner, k));
-            dst.assign(src); // permute (and cast) in one native pass
-        }
-        return x;
+        INDArray a = in(i);
+        a.data().asNioDouble().put(src, 0, src.length);
+        return a;
     }
 
     /** Copies the class labels into an int32 {@code [rows]} array. */
@@ -153,105 +143,18 @@ final class Scratch implements ScratchCache.Entry {
         return a;
     }
 
-    // ----------------------------------------------------------------- outputs
-
-    /** The caller-typed output buffer, shaped as the caller's data. */
+    /** The output buffer, shaped as the caller's data. */
     INDArray out() {
-        return inner == 1 ? array("out", io, rows, k) : array("out", io, outer, k, inner);
+        return temp("out");
     }
 
-    /** Where the float64 {@code [rows, K]} result goes; the output buffer itself when no copy is needed. */
-    INDArray y() {
-        if (float64 && inner == 1) {
-            return out();
-        }
-        return temp("y");
+    /** Copies {@code src} (of the caller's dtype) into {@code dst} with one bulk get. */
+    static void store(INDArray src, float[] dst) {
+        src.data().asNioFloat().get(dst, 0, dst.length);
     }
 
-    /** Moves {@link #y()} into the caller's layout and dtype, then into {@code dst}. */
-    void store(float[] dst) {
-        finish().data().asNioFloat().get(dst, 0, dst.length);
-    }
-
-    /** Moves {@link #y()} into the caller's layout and dtype, then into {@code dst}. */
-    void store(double[] dst) {
-        finish().data().asNioDouble().get(dst, 0, dst.length);
-    }
-
-    private INDArray finish() {
-        INDArray y = y();
-        INDArray out = out();
-        if (y != out) {
-            if (inner == 1) {
-                out.assign(y); // cast float64 -> float32 (round to nearest)
-            } else {
-                INDArray dst = view("outT", () -> out.permute(0, 2, 1));
-                INDArray src = view("y3", () -> y.reshape('c', outer, inner, k));
-                dst.assign(src);
-            }
-        }
-        return out;
-    }
-
-    /** Copies a float64 array into a caller-typed one of the same shape (cast), then into {@code dst}. */
-    void storeFlat(String role, INDArray src, float[] dst) {
-        INDArray o = array(role, DataType.FLOAT, src.shape());
-        o.assign(src);
-        o.data().asNioFloat().get(dst, 0, dst.length);
-    }
-
-    /** Copies a float64 array into {@code dst}. */
-    void storeFlat(String role, INDArray src, double[] dst) {
+    /** Copies {@code src} (of the caller's dtype) into {@code dst} with one bulk get. */
+    static void store(INDArray src, double[] dst) {
         src.data().asNioDouble().get(dst, 0, dst.length);
-    }
-
-    // -------------------------------------------------------------- summation
-
-    /**
-     * Sums each row of the float64 {@code [n, m]} array {@code src} into {@code dst} ({@code [n, 1]}).
-     *
-     * <p>Float64 callers get a pairwise sum made of ND4J adds on views ({@link Fold}), which
-     * <em>destroys</em> {@code src}: ND4J's own reduce_sum accumulates (nearly) recursively and loses
-     * 13 685 ulps on the suite's K = 10^5 trap row. Float32 callers, whose data is computed in float64,
-     * get ND4J's {@code Sum}: its float64 error (about 1e-12 relative there) is far below a float32 ulp.
-     */
-    void rowSum(String role, INDArray src, INDArray dst) {
-        if (float64) {
-            folds.computeIfAbsent(role, r -> new Fold(src)).sum(dst);
-        } else {
-            Nd4j.exec(new org.nd4j.linalg.api.ops.impl.reduce.same.Sum(src, dst, true, 1));
-        }
-    }
-
-    /**
-     * A pairwise (tree) row sum over an {@code [n, m]} float64 buffer: each step adds the last
-     * {@code ⌊len/2⌋} columns onto the first ones (the middle column of an odd length waits), so
-     * every element goes through at most {@code ⌈log2 m⌉} additions, and the error bound is
-     * {@code ⌈log2 m⌉·u} instead of {@code (m-1)·u}. The views are made once.
-     */
-    static final class Fold {
-        private final List<INDArray[]> steps = new ArrayList<>();
-        private final INDArray first;
-
-        Fold(INDArray buf) {
-            long m = buf.size(1);
-            long n = m;
-            while (n > 1) {
-                long h = n / 2;
-                long keep = n - h;
-                steps.add(new INDArray[] {
-                    buf.get(NDArrayIndex.all(), NDArrayIndex.interval(0, h)),
-                    buf.get(NDArrayIndex.all(), NDArrayIndex.interval(keep, n))});
-                n = keep;
-            }
-            first = buf.get(NDArrayIndex.all(), NDArrayIndex.interval(0, 1));
-        }
-
-        void sum(INDArray dst) {
-            for (INDArray[] s : steps) {
-                Nd4j.exec(new AddOp(s[0], s[1], s[0]));
-            }
-            dst.assign(first);
-        }
     }
 }

@@ -1,8 +1,12 @@
 package org.softmaxspi.simd;
 
 import java.util.Optional;
+import org.softmaxspi.api.Accuracy;
 import org.softmaxspi.api.Availability;
 import org.softmaxspi.api.BackendInfo;
+import org.softmaxspi.api.DType;
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.Op;
 import org.softmaxspi.api.SoftmaxKernel;
 import org.softmaxspi.api.SoftmaxProvider;
 
@@ -99,6 +103,18 @@ public final class SimdProvider implements SoftmaxProvider {
     public BackendInfo backend() {
         return new BackendInfo("Java Vector API (" + VECTOR_MODULE + ")", System.getProperty("java.version", "unknown"),
                 config + "; own polynomial exp, compensated blocked sums; preferred vector species");
+    }
+
+    /**
+     * Compensated summation for every operation: blocks of four vectors summed per lane, each block
+     * added by TwoSum into a (hi, lo) pair per lane, lanes folded in double by a Neumaier sum, so a
+     * sum is off by a few roundings for any K; the exp is under 1 ulp, {@code z - m} is rounded in
+     * the dtype (κ). Declared as the pairwise class, {@code 4 + 2⌈log2 K⌉ + κ}, which the measured
+     * errors stay well inside (worst in the suite: 63 of 84.5 ulps, on a case dominated by κ).
+     */
+    @Override
+    public Accuracy accuracy(Op op, DType dtype, Layout layout) {
+        return Accuracy.pairwise();
     }
 
     @Override

@@ -1,4 +1,4 @@
-package org.softmaxspi.conformance;
+package org.softmaxspi.reference;
 
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Reduction;

@@ -1,4 +1,4 @@
-package org.softmaxspi.conformance;
+package org.softmaxspi.reference;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,13 +7,18 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.softmaxspi.api.Accuracy;
 import org.softmaxspi.api.Availability;
 import org.softmaxspi.api.BackendInfo;
+import org.softmaxspi.api.Capabilities;
+import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Op;
 import org.softmaxspi.api.Softmax;
 import org.softmaxspi.api.SoftmaxKernel;
 import org.softmaxspi.api.SoftmaxProvider;
+import org.softmaxspi.conformance.ConformanceReport;
+import org.softmaxspi.conformance.ConformanceSuite;
 
 /**
  * The suite must be able to fail: each deliberately wrong, test-only provider here (not registered
@@ -21,7 +26,23 @@ import org.softmaxspi.api.SoftmaxProvider;
  */
 class BrokenProvidersTest {
 
-    private record Broken(String name, SoftmaxKernel kernel) implements SoftmaxProvider {
+    private record Broken(String name, SoftmaxKernel kernel, Accuracy declared, Capabilities caps)
+            implements SoftmaxProvider {
+
+        Broken(String name, SoftmaxKernel kernel) {
+            this(name, kernel, Accuracy.pairwise(), Capabilities.all());
+        }
+
+        @Override
+        public Accuracy accuracy(Op op, DType dtype, Layout layout) {
+            return declared;
+        }
+
+        @Override
+        public Capabilities capabilities() {
+            return caps;
+        }
+
         @Override
         public int priority() {
             return -1;
@@ -45,8 +66,12 @@ class BrokenProvidersTest {
 
     /** Runs the suite on the ops given and returns the failed (check, op, case) triples, printed. */
     private static Set<String> failures(SoftmaxKernel kernel, String name, boolean quick, Set<Op> ops) {
+        return failures(new Broken(name, kernel), quick, ops);
+    }
+
+    private static Set<String> failures(SoftmaxProvider provider, boolean quick, Set<Op> ops) {
         ConformanceReport report = ConformanceSuite.builder().quick(quick).ops(ops).build()
-                .run(List.of(Softmax.of(new Broken(name, kernel))));
+                .run(List.of(Softmax.of(provider)));
         report.failures().stream().limit(5).forEach(f -> System.out.println("rejected as expected: " + f.describe()));
         return report.failures().stream()
                 .map(f -> f.check() + " " + (f.op() == null ? "" : f.op().label()) + " " + f.caseName())
@@ -126,27 +151,80 @@ class BrokenProvidersTest {
     }
 
     @Test
-    void float32AccumulationOnLongRows_isRejected() {
+    void float32AccumulationOnLongRows_declaredPairwise_isRejected() {
         SoftmaxKernel k = new DelegatingKernel() {
             @Override
             public void softmax(float[] z, Layout l, float[] out) {
-                forEachRow(l, (start, stride, n) -> {
-                    float m = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < n; j++) {
-                        m = Math.max(m, z[start + j * stride]);
-                    }
-                    float sum = 0;
-                    for (int j = 0; j < n; j++) {
-                        sum += (float) Math.exp(z[start + j * stride] - m);
-                    }
-                    for (int j = 0; j < n; j++) {
-                        out[start + j * stride] = (float) Math.exp(z[start + j * stride] - m) / sum;
-                    }
-                });
+                recursiveFloatSoftmax(z, l, out);
             }
         };
-        Set<String> f = failures(k, "float32-accumulation", false, EnumSet.of(Op.SOFTMAX));
+        Set<String> f = failures(k, "float32-accumulation", true, EnumSet.of(Op.SOFTMAX));
         assertRejected(f, "accuracy", Op.SOFTMAX, "long-row-trap-k100000");
+    }
+
+    /** Two ulps off is fine for the pairwise class and a defect for a provider that declares itself correctly rounded. */
+    @Test
+    void twoUlpsOff_passesAsPairwise_butIsRejectedAsCorrectlyRounded() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void softmax(double[] z, Layout l, double[] out) {
+                reference.softmax(z, l, out);
+                for (int i = 0; i < out.length; i++) {
+                    out[i] = Math.nextUp(Math.nextUp(out[i]));
+                }
+            }
+        };
+        Set<String> asPairwise = failures(new Broken("two-ulps", k, Accuracy.pairwise(), Capabilities.all()), true,
+                EnumSet.of(Op.SOFTMAX));
+        assertTrue(asPairwise.stream().noneMatch(f -> f.startsWith("accuracy")), "pairwise: " + asPairwise);
+        Set<String> asExact = failures(new Broken("two-ulps", k, Accuracy.correctlyRounded(), Capabilities.all()),
+                true, EnumSet.of(Op.SOFTMAX));
+        assertRejected(asExact, "accuracy", Op.SOFTMAX, "one-to-eight");
+    }
+
+    /** Recursive float32 sums pass when declared recursive: the suite holds a provider to its own declaration. */
+    @Test
+    void recursiveSummation_declaredRecursive_passesTheLongRowTrap() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void softmax(float[] z, Layout l, float[] out) {
+                recursiveFloatSoftmax(z, l, out);
+            }
+        };
+        Set<String> f = failures(new Broken("recursive", k, Accuracy.recursive(), Capabilities.all()), true,
+                EnumSet.of(Op.SOFTMAX));
+        assertTrue(f.stream().noneMatch(x -> x.startsWith("accuracy")), "declared recursive: " + f);
+    }
+
+    /** A provider that leaves an op out is checked for UnsupportedOperationException there, not failed. */
+    @Test
+    void capabilitiesWithoutAnOp_areHonoured() {
+        SoftmaxKernel k = new DelegatingKernel() {
+        };
+        Capabilities onlySoftmax64 = new Capabilities(EnumSet.of(DType.FLOAT64), EnumSet.of(Op.SOFTMAX));
+        ConformanceReport report = ConformanceSuite.builder().quick(true).build()
+                .run(List.of(Softmax.of(new Broken("softmax64-only", k, Accuracy.pairwise(), onlySoftmax64))));
+        assertTrue(report.passed(), () -> report.failures().toString());
+        assertTrue(report.results().stream().anyMatch(r -> r.check().equals("unsupported") && r.op() == Op.JACOBIAN),
+                "unsupported ops are checked");
+        assertTrue(report.results().stream().anyMatch(r -> r.check().equals("accuracy") && r.op() == Op.SOFTMAX
+                && r.dtype() == DType.FLOAT64), "supported ops are judged");
+    }
+
+    private static void recursiveFloatSoftmax(float[] z, Layout l, float[] out) {
+        forEachRow(l, (start, stride, n) -> {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < n; j++) {
+                m = Math.max(m, z[start + j * stride]);
+            }
+            float sum = 0;
+            for (int j = 0; j < n; j++) {
+                sum += (float) Math.exp(z[start + j * stride] - m);
+            }
+            for (int j = 0; j < n; j++) {
+                out[start + j * stride] = (float) Math.exp(z[start + j * stride] - m) / sum;
+            }
+        });
     }
 
     private interface RowBody {
