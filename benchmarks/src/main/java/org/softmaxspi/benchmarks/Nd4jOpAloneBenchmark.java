@@ -3,6 +3,7 @@ package org.softmaxspi.benchmarks;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.LogSoftMax;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
@@ -16,6 +17,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.softmaxspi.api.SoftmaxProviders;
 
@@ -42,6 +44,7 @@ public class Nd4jOpAloneBenchmark {
     private INDArray x;
     private INDArray out;
     private int dim;
+    private OpContext context;
 
     @Setup
     public void setup() {
@@ -56,11 +59,34 @@ public class Nd4jOpAloneBenchmark {
                 : Nd4j.createFromArray(w.logits64).reshape(s);
         out = Nd4j.createUninitialized(dtype.equals("float32") ? DataType.FLOAT : DataType.DOUBLE, s);
         dim = w.layout.axis();
+        context = Nd4j.getExecutioner().buildContext();
+        context.setInputArray(0, x);
+        context.setOutputArray(0, out);
+        context.setIArguments(dim);
+        context.shapeFunctionOverride(true);
+    }
+
+    @TearDown
+    public void tearDown() throws Exception {
+        context.purge();
+        context.close();
     }
 
     @Benchmark
     public INDArray softmax() {
         Nd4j.exec(new SoftMax(x, out, dim));
+        return out;
+    }
+
+    /**
+     * The same op through one context made in setup (inputs, outputs, dimension and the shape
+     * function's override set once): what {@code Nd4j.exec(op)} rebuilds on every call (a native
+     * graph context, output shape checks, RNG state calls) is left out. The nd4j provider runs its
+     * softmax this way.
+     */
+    @Benchmark
+    public INDArray softmaxReusedContext() {
+        Nd4j.getExecutioner().exec(new SoftMax(), context);
         return out;
     }
 

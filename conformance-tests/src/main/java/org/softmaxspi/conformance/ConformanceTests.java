@@ -63,7 +63,7 @@ public final class ConformanceTests {
         }
         if (reason != null) {
             String why = reason;
-            boolean skip = skipped(name);
+            boolean skip = skippedOnPurpose(name);
             return Stream.of(DynamicTest.dynamicTest(name + " · available", () -> {
                 if (skip) {
                     Assumptions.abort(why + " (skipped on purpose: -D" + SKIP_PROPERTY + ")");
@@ -74,8 +74,11 @@ public final class ConformanceTests {
         return dynamicTests(List.of(s));
     }
 
-    /** Whether {@code name} is listed in {@value #SKIP_PROPERTY}. */
-    static boolean skipped(String name) {
+    /**
+     * Whether {@code name} is listed in {@value #SKIP_PROPERTY}: a provider module's other native tests
+     * use this to skip (abort) as its TCK run does.
+     */
+    public static boolean skippedOnPurpose(String name) {
         String list = System.getProperty(SKIP_PROPERTY, "");
         return Arrays.stream(list.split(",")).map(String::trim).anyMatch(name::equals);
     }

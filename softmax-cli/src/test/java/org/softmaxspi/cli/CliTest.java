@@ -24,6 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.Softmax;
 import org.softmaxspi.api.SoftmaxProviders;
+import org.softmaxspi.conformance.ConformanceTests;
 import picocli.CommandLine;
 
 /** The commands, in process, with captured streams. */
@@ -273,7 +274,9 @@ class CliTest {
         JsonNode doc = json(r.out());
         List<String> providers = new ArrayList<>();
         doc.get("providers").forEach(p -> providers.add(p.asText()));
-        assertThat(providers).containsExactlyInAnyOrder("reference", "simd", "nd4j", "djl");
+        List<String> expected = new ArrayList<>(List.of("reference", "simd", "nd4j", "djl"));
+        expected.removeIf(ConformanceTests::skippedOnPurpose); // -Dsoftmax.tck.skip: a platform without that build
+        assertThat(providers).containsExactlyInAnyOrderElementsOf(expected);
         assertTrue(doc.get("passed").asBoolean());
         Map<String, JsonNode> softmax32 = new HashMap<>();
         for (JsonNode row : doc.get("accuracy")) {
@@ -284,6 +287,8 @@ class CliTest {
             }
         }
         assertThat(softmax32.get("reference").get("declared").asText()).isEqualTo("≤ 1 ulp (plain)");
+        org.junit.jupiter.api.Assumptions.assumeTrue(providers.containsAll(List.of("nd4j", "djl")),
+                "the library checks below need nd4j and djl");
         assertThat(softmax32.get("nd4j").get("declared").asText()).isEqualTo("4 + (K − 1) + κ");
         // PyTorch: lane-blocked along the last axis, one running sum per column along an inner axis
         assertThat(softmax32.get("djl").get("declared").asText()).isIn("4 + ⌈K/8⌉ − 1 + 7 + κ", "4 + (K − 1) + κ");
@@ -299,7 +304,7 @@ class CliTest {
                 pairs++;
             }
         }
-        assertEquals(6, pairs, "every two of four providers are compared");
+        assertEquals(providers.size() * (providers.size() - 1) / 2, pairs, "every two providers are compared");
         assertThat(r.err()).contains("verifying");
     }
 

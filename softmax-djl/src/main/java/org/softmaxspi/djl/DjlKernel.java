@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Reduction;
@@ -70,6 +71,9 @@ import org.softmaxspi.api.SoftmaxKernel;
 final class DjlKernel implements SoftmaxKernel {
 
     private static final int[] AXIS = {1};
+
+    /** Results larger than this are read through a direct view of tensor memory, smaller ones copied. */
+    static final int VIEW_ABOVE_BYTES = 64 << 10;
 
     private final NDManager base;
     private final ThreadLocal<InputTensors> inputs;
@@ -166,8 +170,17 @@ final class DjlKernel implements SoftmaxKernel {
         if (l.size() == 0) {
             return; // empty axis or no rows: nothing to write
         }
+        Shape shape = view(l);
+        NDArray kept = inputs.get().load(0, logits, shape);
+        if (kept != null) {
+            // one op on a kept input tensor: its result is closed right here, no per-call manager
+            try (NDArray y = log ? kept.logSoftmax(1) : kept.softmax(1)) {
+                store(y, out);
+            }
+            return;
+        }
         try (NDManager m = base.newSubManager()) {
-            NDArray x = load(m, 0, logits, view(l));
+            NDArray x = load(m, 0, logits, shape);
             store(log ? x.logSoftmax(1) : x.softmax(1), out);
         }
     }
@@ -295,13 +308,20 @@ final class DjlKernel implements SoftmaxKernel {
         return m.create((int[]) array, shape);
     }
 
-    /** Copies a result of the caller's dtype from tensor memory straight into {@code out}. */
+    /**
+     * Copies a result of the caller's dtype into {@code out}: large results straight from tensor memory
+     * (a direct view, {@code toByteBuffer(true)}: five JNI calls to check device, layout and
+     * contiguity), small ones through one JNI copy into a heap buffer ({@code toByteBuffer(false)}),
+     * which costs less below {@value #VIEW_ABOVE_BYTES} bytes.
+     */
     private static void store(NDArray r, Object out) {
+        int bytes = out instanceof double[] d ? d.length * Double.BYTES : ((float[]) out).length * Float.BYTES;
+        ByteBuffer b = r.toByteBuffer(bytes > VIEW_ABOVE_BYTES);
         if (out instanceof double[] d) {
-            r.toByteBuffer(true).asDoubleBuffer().get(d, 0, d.length);
+            b.asDoubleBuffer().get(d, 0, d.length);
         } else {
             float[] f = (float[]) out;
-            r.toByteBuffer(true).asFloatBuffer().get(f, 0, f.length);
+            b.asFloatBuffer().get(f, 0, f.length);
         }
     }
 

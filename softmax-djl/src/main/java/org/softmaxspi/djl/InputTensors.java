@@ -66,7 +66,12 @@ final class InputTensors {
         Key key = new Key(shape, type, slot);
         Entry e = entries.get(key);
         if (e == null) {
-            ByteBuffer b = ByteBuffer.allocateDirect((int) size).order(ByteOrder.nativeOrder());
+            // 64-byte aligned, as PyTorch's own allocations are (its vector loads assume nothing, but split
+            // cache lines cost)
+            // (alignedSlice also rounds the limit down to the alignment: allocate whole units, then cut to size)
+            int units = (int) ((size + 63) / 64);
+            ByteBuffer b = ByteBuffer.allocateDirect((units + 1) * 64).alignedSlice(64).limit((int) size).slice()
+                    .order(ByteOrder.nativeOrder());
             e = new Entry(b, manager.create(b, shape, type));
             entries.put(key, e);
             bytes += size;

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.softmaxspi.api.Availability;
 import org.softmaxspi.api.BackendInfo;
 import org.softmaxspi.api.Layout;
@@ -21,6 +22,8 @@ import org.softmaxspi.api.Softmax;
 import org.softmaxspi.api.SoftmaxProviders;
 
 /** Registration, availability, the backend description and paths the suite does not reach. */
+// skipped, as the TCK is, when the provider is skipped on purpose: -Dsoftmax.tck.skip=djl
+@DisabledIfSystemProperty(named = "softmax.tck.skip", matches = "(.*,)?\\s*djl\\s*(,.*)?")
 class DjlProviderTest {
 
     private static Softmax djl;
@@ -36,9 +39,9 @@ class DjlProviderTest {
     void registeredWithItsNameAndPriority() {
         ProviderStatus s = SoftmaxProviders.all().stream().filter(p -> p.name().equals("djl")).findFirst()
                 .orElseThrow();
-        assertEquals(10, s.priority());
+        assertEquals(20, s.priority());
         assertTrue(s.available(), s.availability().reason());
-        // above the reference (0): the default when ND4J (20) is absent
+        // above the reference (0) and ND4J (10): the default when simd (30) is absent
         assertEquals("djl", SoftmaxProviders.getDefault().name());
     }
 
@@ -110,6 +113,33 @@ class DjlProviderTest {
             var ceRef = reference.crossEntropy(z, shape, 1, labels, Reduction.NONE);
             assertClose(ceRef.loss(), ce.loss(), 64 * Math.ulp(8.0), "loss " + n);
             assertClose(ceRef.gradient(), ce.gradient(), 32 * Math.ulp(1.0), "gradient " + n);
+        }
+    }
+
+    /**
+     * A thread keeps at most {@link InputTensors#MAX_ENTRIES} input tensors and
+     * {@link InputTensors#MAX_TOTAL_BYTES} bytes; evicted tensors are closed and later calls with their
+     * layout make new ones, with PyTorch's results bit for bit.
+     */
+    @Test
+    void keptInputTensors_stayWithinTheirBounds() {
+        try (NDManager base = Engine.getEngine("PyTorch").newBaseManager()) {
+            DjlKernel k = new DjlKernel(base);
+            Random r = new Random(11);
+            for (int n = 0; n < 60; n++) {
+                int rows = 1 + r.nextInt(20);
+                int kk = 1 + r.nextInt(3000);
+                float[] z = new float[rows * kk];
+                for (int i = 0; i < z.length; i++) {
+                    z[i] = (float) (r.nextGaussian() * 3);
+                }
+                float[] out = new float[z.length];
+                k.softmax(z, Layout.of(new int[] {rows, kk}, -1), out);
+                float[] raw = base.create(z, new Shape(rows, kk)).softmax(1).toFloatArray();
+                assertArrayEquals(raw, out, "call " + n);
+                assertTrue(k.inputs().size() <= InputTensors.MAX_ENTRIES, "entries " + k.inputs().size());
+                assertTrue(k.inputs().bytes() <= InputTensors.MAX_TOTAL_BYTES, "bytes " + k.inputs().bytes());
+            }
         }
     }
 

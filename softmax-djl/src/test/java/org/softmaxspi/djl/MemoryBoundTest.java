@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.Softmax;
 import org.softmaxspi.api.SoftmaxProviders;
@@ -17,6 +18,8 @@ import org.softmaxspi.api.SoftmaxProviders;
  * tensors live in a per-call NDManager that is closed; nothing accumulates natively. No timing
  * assertions: the rate is printed only.
  */
+// skipped, as the TCK is, when the provider is skipped on purpose: -Dsoftmax.tck.skip=djl
+@DisabledIfSystemProperty(named = "softmax.tck.skip", matches = "(.*,)?\\s*djl\\s*(,.*)?")
 class MemoryBoundTest {
 
     static final long BOUND_MB = 200;

@@ -192,7 +192,7 @@ final class Nd4jKernel implements SoftmaxKernel {
             } else {
                 softmax(s, x, y, "softmax");
             }
-            store(y, out);
+            store(s, y, out);
         });
     }
 
@@ -257,7 +257,7 @@ final class Nd4jKernel implements SoftmaxKernel {
                     : j.reshape('c', rows, (long) k * k).get(NDArrayIndex.all(),
                             NDArrayIndex.interval(0, k + 1, (long) k * k)));
             Nd4j.exec(new AddOp(diag, rowsK, diag));                    // y_i - y_i^2 on the diagonal
-            store(j, out);
+            store(s, j, out);
         });
     }
 
@@ -282,7 +282,7 @@ final class Nd4jKernel implements SoftmaxKernel {
                 Nd4j.exec(new SubOp(g, sum, t));         // g - Σ g y
                 Nd4j.exec(new MulOp(a, t, r));           // y (g - Σ g y)
             }
-            store(r, out);
+            store(s, r, out);
         });
     }
 
@@ -302,7 +302,7 @@ final class Nd4jKernel implements SoftmaxKernel {
             if (reduction == Reduction.MEAN) {
                 Nd4j.exec(new ScalarDivision(grad, null, grad, s.rows));
             }
-            store(grad, gradientOut);
+            store(s, grad, gradientOut);
             INDArray logY = s.temp("logY");
             logSoftmax(s, x, logY);
             INDArray rowLoss = rowLosses(s, logY, t);
@@ -336,7 +336,7 @@ final class Nd4jKernel implements SoftmaxKernel {
             if (scale != 1) {
                 Nd4j.exec(new ScalarMultiplication(loss, null, loss, scale));
             }
-            store(loss, lossOut);
+            store(s, loss, lossOut);
         });
     }
 
@@ -379,11 +379,11 @@ final class Nd4jKernel implements SoftmaxKernel {
         return data instanceof double[] d ? s.load(slot, d) : s.load(slot, (float[]) data);
     }
 
-    private static void store(INDArray src, Object dst) {
+    private static void store(Scratch s, INDArray src, Object dst) {
         if (dst instanceof double[] d) {
-            Scratch.store(src, d);
+            s.store(src, d);
         } else {
-            Scratch.store(src, (float[]) dst);
+            s.store(src, (float[]) dst);
         }
     }
 

@@ -13,8 +13,9 @@ import org.softmaxspi.api.SoftmaxProvider;
 /**
  * The ND4J provider, {@code "nd4j"}: every operation, for float32 and float64 along any axis,
  * computed by libnd4j's own CPU ops in the caller's dtype (its softmax op, and compositions of its
- * ops where it has none that fits). Its accuracy is ND4J's, as {@link #accuracy} declares. Priority 20, so it is the
- * default when present (above DJL's 10 and the reference's 0).
+ * ops where it has none that fits). Its accuracy is ND4J's, as {@link #accuracy} declares.
+ * Priority 10: below simd (30) and DJL (20), whose kernels measured faster (the benchmark report),
+ * above the reference (0).
  *
  * <p>Nothing is loaded by the constructor or by {@link #backend()}. The native backend loads once
  * per JVM, in {@link #availability()} or {@link #createKernel()} (whichever comes first), after the
@@ -31,7 +32,7 @@ public final class Nd4jProvider implements SoftmaxProvider {
     public static final String NAME = "nd4j";
 
     /** The priority: {@value}. */
-    public static final int PRIORITY = 20;
+    public static final int PRIORITY = 10;
 
     @Override
     public String name() {

@@ -1,7 +1,11 @@
 package org.softmaxspi.nd4j;
 
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -38,6 +42,8 @@ final class Scratch implements ScratchCache.Entry {
     private final Map<String, INDArray> arrays = new HashMap<>();
     private final List<INDArray> owned = new ArrayList<>();
     private final Map<String, OpContext> contexts = new HashMap<>();
+    /** NIO views of owned arrays, made once: {@code data().asNio()} is a JNI call each time. */
+    private final Map<INDArray, Buffer> views = new IdentityHashMap<>();
     private long bytes;
     private boolean closed;
 
@@ -76,6 +82,7 @@ final class Scratch implements ScratchCache.Entry {
             }
             owned.clear();
             arrays.clear();
+            views.clear();
         }
     }
 
@@ -125,15 +132,23 @@ final class Scratch implements ScratchCache.Entry {
     /** Copies input {@code i} into native memory with one bulk put. */
     INDArray load(int i, float[] src) {
         INDArray a = in(i);
-        a.data().asNioFloat().put(src, 0, src.length);
+        floats(a).put(src, 0, src.length);
         return a;
     }
 
     /** Copies input {@code i} into native memory with one bulk put. */
     INDArray load(int i, double[] src) {
         INDArray a = in(i);
-        a.data().asNioDouble().put(src, 0, src.length);
+        doubles(a).put(src, 0, src.length);
         return a;
+    }
+
+    private FloatBuffer floats(INDArray a) {
+        return (FloatBuffer) views.computeIfAbsent(a, x -> x.data().asNioFloat()).clear();
+    }
+
+    private DoubleBuffer doubles(INDArray a) {
+        return (DoubleBuffer) views.computeIfAbsent(a, x -> x.data().asNioDouble()).clear();
     }
 
     /** Copies the class labels into an int32 {@code [rows]} array. */
@@ -148,13 +163,13 @@ final class Scratch implements ScratchCache.Entry {
         return temp("out");
     }
 
-    /** Copies {@code src} (of the caller's dtype) into {@code dst} with one bulk get. */
-    static void store(INDArray src, float[] dst) {
-        src.data().asNioFloat().get(dst, 0, dst.length);
+    /** Copies {@code src}, an array of this scratch in the caller's dtype, into {@code dst} with one bulk get. */
+    void store(INDArray src, float[] dst) {
+        floats(src).get(dst, 0, dst.length);
     }
 
-    /** Copies {@code src} (of the caller's dtype) into {@code dst} with one bulk get. */
-    static void store(INDArray src, double[] dst) {
-        src.data().asNioDouble().get(dst, 0, dst.length);
+    /** Copies {@code src}, an array of this scratch in the caller's dtype, into {@code dst} with one bulk get. */
+    void store(INDArray src, double[] dst) {
+        doubles(src).get(dst, 0, dst.length);
     }
 }
