@@ -119,6 +119,7 @@ final class ReportCommand implements Callable<Integer> {
         String provider = params.path("provider").asText("");
         String op = switch (method) {
             case "logSoftmax" -> "log_softmax";
+            case "softmaxReusedContext" -> "softmax";
             case "crossEntropy" -> "cross_entropy";
             case "firstSoftmax" -> "first_use";
             case "scalarLoop" -> "softmax";
@@ -128,7 +129,7 @@ final class ReportCommand implements Callable<Integer> {
             provider = method.equals("copy") ? "copy (baseline)" : "scalar loop (baseline)";
         } else if (cls.endsWith("OpAloneBenchmark")) {
             provider = cls.substring(0, cls.length() - "OpAloneBenchmark".length()).toLowerCase(Locale.ROOT)
-                    + " op alone";
+                    + (method.equals("softmaxReusedContext") ? " op alone, kept context" : " op alone");
         }
         List<Result> r = new ArrayList<>();
         if (method.equals("copy")) {
@@ -189,6 +190,7 @@ final class ReportCommand implements Callable<Integer> {
         for (String mode : modes) {
             sb.append("## Threads: ").append(mode).append("\n\n");
             sb.append(observations(results, mode));
+            sb.append(adapters(results, mode));
             for (String op : OPS) {
                 for (String dtype : List.of("float32", "float64")) {
                     List<Result> rs = results.stream().filter(r -> r.mode().equals(mode) && r.op().equals(op)
@@ -245,6 +247,35 @@ final class ReportCommand implements Callable<Integer> {
                     .map(r -> r.provider() + " " + fmt(r.nsPerCall()) + " ns").toList())).append('\n');
         }
         return sb.append('\n').toString();
+    }
+
+    /** The library adapters beside their library's own op alone, measured in the same run (generated). */
+    private static String adapters(List<Result> all, String mode) {
+        StringBuilder sb = new StringBuilder();
+        for (String[] lib : new String[][] {{"djl", "djl op alone", "PyTorch"}, {"nd4j", "nd4j op alone", "ND4J"}}) {
+            List<String> rows = new ArrayList<>();
+            for (String op : OPS) {
+                for (String dtype : List.of("float32", "float64")) {
+                    all.stream().filter(r -> r.mode().equals(mode) && r.op().equals(op) && r.dtype().equals(dtype)
+                            && r.provider().equals(lib[0])).sorted(Comparator.comparingLong(Result::elements))
+                            .forEach(r -> find(all, mode, op, dtype, r.shape(), lib[1]).ifPresent(a -> {
+                                Optional<Result> copy = find(all, mode, op, dtype, r.shape(), "copy (baseline)");
+                                rows.add("| " + op + " | " + dtype + " | " + r.shape() + " | " + fmt(r.nsPerCall())
+                                        + " | " + fmt(a.nsPerCall()) + " | " + fmt(r.nsPerCall() / a.nsPerCall())
+                                        + " | " + copy.map(c -> fmt(c.nsPerCall())).orElse("–") + " |");
+                            }));
+                }
+            }
+            if (!rows.isEmpty()) {
+                sb.append("Provider `").append(lib[0]).append("` beside ").append(lib[2])
+                        .append("'s op called alone on a pre-made native array (generated; ns per call):\n\n")
+                        .append("| op | dtype | shape | provider | op alone | × op alone | copy |\n")
+                        .append("|---|---|---|---:|---:|---:|---:|\n");
+                rows.forEach(row -> sb.append(row).append('\n'));
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
     }
 
     private static Optional<Result> find(List<Result> all, String mode, String op, String dtype, String shape,

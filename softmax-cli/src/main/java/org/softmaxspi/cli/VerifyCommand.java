@@ -139,15 +139,8 @@ final class VerifyCommand implements Callable<Integer> {
         root.put("failed", r.failures().size());
         ArrayNode acc = root.putArray("accuracy");
         for (ConformanceReport.SummaryRow row : r.accuracy()) {
-            ObjectNode o = acc.addObject();
-            o.put("provider", row.provider());
-            o.put("op", row.op());
-            o.put("dtype", row.dtype());
-            o.put("cases", row.count());
-            number(o, "maxError", row.maxError());
-            number(o, "bound", row.boundAtMax());
+            ObjectNode o = summaryNode(acc, row);
             o.put("declared", row.declared());
-            o.put("worstCase", row.worstCase());
             if (Double.isNaN(row.referenceError())) {
                 o.putNull("referenceError");
                 o.putNull("ratioToReference");
@@ -155,22 +148,10 @@ final class VerifyCommand implements Callable<Integer> {
                 number(o, "referenceError", row.referenceError());
                 number(o, "ratioToReference", row.ratioToReference());
             }
-            o.put("failedCases", row.failed());
-            o.put("pass", row.failed() == 0);
         }
         ArrayNode other = root.putArray("otherChecks");
         for (ConformanceReport.SummaryRow row : r.otherChecks()) {
-            ObjectNode o = other.addObject();
-            o.put("provider", row.provider());
-            o.put("check", row.check());
-            o.put("op", row.op());
-            o.put("dtype", row.dtype());
-            o.put("cases", row.count());
-            number(o, "maxError", row.maxError());
-            number(o, "bound", row.boundAtMax());
-            o.put("worstCase", row.worstCase());
-            o.put("failedCases", row.failed());
-            o.put("pass", row.failed() == 0);
+            summaryNode(other, row).put("check", row.check());
         }
         ArrayNode agree = root.putArray("agreement");
         for (ConformanceReport.AgreementRow a : r.agreement()) {
@@ -189,6 +170,21 @@ final class VerifyCommand implements Callable<Integer> {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write the report as JSON", e);
         }
+    }
+
+    /** The fields every summary row has, in a new object of {@code array}. */
+    private static ObjectNode summaryNode(ArrayNode array, ConformanceReport.SummaryRow row) {
+        ObjectNode o = array.addObject();
+        o.put("provider", row.provider());
+        o.put("op", row.op());
+        o.put("dtype", row.dtype());
+        o.put("cases", row.count());
+        number(o, "maxError", row.maxError());
+        number(o, "bound", row.boundAtMax());
+        o.put("worstCase", row.worstCase());
+        o.put("failedCases", row.failed());
+        o.put("pass", row.failed() == 0);
+        return o;
     }
 
     private static void number(ObjectNode o, String field, double v) {

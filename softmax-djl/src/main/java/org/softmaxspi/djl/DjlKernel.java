@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import org.softmaxspi.api.BulkCopy;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.SoftmaxKernel;
@@ -318,10 +319,10 @@ final class DjlKernel implements SoftmaxKernel {
         int bytes = out instanceof double[] d ? d.length * Double.BYTES : ((float[]) out).length * Float.BYTES;
         ByteBuffer b = r.toByteBuffer(bytes > VIEW_ABOVE_BYTES);
         if (out instanceof double[] d) {
-            b.asDoubleBuffer().get(d, 0, d.length);
+            BulkCopy.get(b.asDoubleBuffer(), d);
         } else {
             float[] f = (float[]) out;
-            b.asFloatBuffer().get(f, 0, f.length);
+            BulkCopy.get(b.asFloatBuffer(), f);
         }
     }
 

@@ -10,11 +10,12 @@ import java.nio.ByteOrder;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.softmaxspi.api.BulkCopy;
 
 /**
  * One thread's input tensors, kept between calls: each aliases its own native-order direct buffer
  * ({@code manager.create(directBuffer, shape, dtype)} is PyTorch's {@code from_blob}), so a call
- * copies the caller's array into the buffer with one bulk put and runs PyTorch's op on a tensor
+ * copies the caller's array into the buffer with one bulk put ({@link BulkCopy}) and runs PyTorch's op on a tensor
  * that already exists, instead of making a tensor (and a native copy) per call.
  *
  * <p>Bounded: tensors of at most {@value #MAX_BYTES} bytes, least recently used first out once the
@@ -79,9 +80,9 @@ final class InputTensors {
         }
         ByteBuffer b = e.buffer().clear();
         if (data instanceof double[] d) {
-            b.asDoubleBuffer().put(d);
+            BulkCopy.put(d, b.asDoubleBuffer());
         } else if (data instanceof float[] f) {
-            b.asFloatBuffer().put(f);
+            BulkCopy.put(f, b.asFloatBuffer());
         } else {
             b.asIntBuffer().put((int[]) data);
         }

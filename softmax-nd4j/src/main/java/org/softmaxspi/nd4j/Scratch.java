@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
+import org.softmaxspi.api.BulkCopy;
 import org.softmaxspi.api.Layout;
 
 /**
@@ -129,26 +130,26 @@ final class Scratch implements ScratchCache.Entry {
         return temp("in" + i);
     }
 
-    /** Copies input {@code i} into native memory with one bulk put. */
+    /** Copies input {@code i} into native memory with one bulk put ({@link BulkCopy}). */
     INDArray load(int i, float[] src) {
         INDArray a = in(i);
-        floats(a).put(src, 0, src.length);
+        BulkCopy.put(src, floats(a));
         return a;
     }
 
-    /** Copies input {@code i} into native memory with one bulk put. */
+    /** Copies input {@code i} into native memory with one bulk put ({@link BulkCopy}). */
     INDArray load(int i, double[] src) {
         INDArray a = in(i);
-        doubles(a).put(src, 0, src.length);
+        BulkCopy.put(src, doubles(a));
         return a;
     }
 
     private FloatBuffer floats(INDArray a) {
-        return (FloatBuffer) views.computeIfAbsent(a, x -> x.data().asNioFloat()).clear();
+        return (FloatBuffer) views.computeIfAbsent(a, x -> x.data().asNioFloat());
     }
 
     private DoubleBuffer doubles(INDArray a) {
-        return (DoubleBuffer) views.computeIfAbsent(a, x -> x.data().asNioDouble()).clear();
+        return (DoubleBuffer) views.computeIfAbsent(a, x -> x.data().asNioDouble());
     }
 
     /** Copies the class labels into an int32 {@code [rows]} array. */
@@ -165,11 +166,11 @@ final class Scratch implements ScratchCache.Entry {
 
     /** Copies {@code src}, an array of this scratch in the caller's dtype, into {@code dst} with one bulk get. */
     void store(INDArray src, float[] dst) {
-        floats(src).get(dst, 0, dst.length);
+        BulkCopy.get(floats(src), dst);
     }
 
     /** Copies {@code src}, an array of this scratch in the caller's dtype, into {@code dst} with one bulk get. */
     void store(INDArray src, double[] dst) {
-        doubles(src).get(dst, 0, dst.length);
+        BulkCopy.get(doubles(src), dst);
     }
 }
