@@ -81,13 +81,17 @@ public final class ConformanceReport {
         }
     }
 
-    /** The results grouped by provider, check, op and dtype, each with its largest error. */
+    /**
+     * The results grouped by provider, check, op, dtype and declared bound (a provider whose bound
+     * depends on the layout gets a row per bound), each with its largest error.
+     */
     public List<SummaryRow> summary() {
         Map<String, SummaryRow> rows = new LinkedHashMap<>();
         for (CheckResult r : results) {
             String op = r.op() == null ? "" : r.op().label();
             String dtype = r.dtype() == null ? "" : r.dtype().label();
-            String key = r.provider() + '|' + r.check() + '|' + op + '|' + dtype;
+            // one row per declared bound too: a library may sum differently along the last and an inner axis
+            String key = r.provider() + '|' + r.check() + '|' + op + '|' + dtype + '|' + r.declared();
             SummaryRow old = rows.get(key);
             boolean worse = old == null || r.error() > old.maxError()
                     || (Double.isNaN(r.error()) && !Double.isNaN(old.maxError()));
@@ -101,7 +105,7 @@ public final class ConformanceReport {
         return new ArrayList<>(rows.values());
     }
 
-    /** The summary rows of the accuracy check: provider × op × dtype. */
+    /** The summary rows of the accuracy check: provider × op × dtype (× declared bound). */
     public List<SummaryRow> accuracy() {
         return summary().stream().filter(r -> r.check().equals("accuracy")).toList();
     }

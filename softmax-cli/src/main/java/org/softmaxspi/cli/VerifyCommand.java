@@ -85,8 +85,8 @@ final class VerifyCommand implements Callable<Integer> {
     private static void printSummary(PrintWriter out, ConformanceReport r) {
         out.println();
         out.println("Accuracy: largest error over all cases in ulps; the provider's declared bound (formula, and its "
-                + "value at that case); REF = a correctly rounded provider's error on that case, RATIO = error / "
-                + "max(REF, 0.5)");
+                + "value at that case; a row per formula where it depends on the axis); REF = a correctly rounded "
+                + "provider's error on that case, RATIO = error / max(REF, 0.5)");
         String fmt = "%-10s %-21s %-8s %5s %10s  %-26s %10s %6s %8s  %-6s %s%n";
         out.printf(fmt, "PROVIDER", "OP", "DTYPE", "CASES", "MAX ERROR", "DECLARED", "BOUND", "REF", "RATIO",
                 "RESULT", "WORST CASE");
