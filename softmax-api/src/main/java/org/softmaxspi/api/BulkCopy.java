@@ -7,10 +7,12 @@ import java.util.stream.IntStream;
 
 /**
  * Copies between Java arrays and (native) NIO buffers for providers that run on native memory: one
- * bulk copy, split across cores for large arrays. On the machines measured here one core copies
- * 32 MB between the heap and native memory in about 5.5 ms and two cores in about 3 ms, which is as
- * much as a native library's whole softmax of that array; below {@value #PARALLEL_FROM_BYTES} bytes
- * waking a second thread costs more than it saves, and the copy runs on the calling thread.
+ * bulk copy, optionally split across cores for large arrays. Alone, two cores copied 32 MB between the
+ * heap and native memory here in 3 ms instead of 5.5 ms; inside the providers, right before and after
+ * a native op, the split gained nothing in JMH (djl and nd4j at 128×32000, both dtypes, 3 forks each,
+ * same run: within noise), most likely because the libraries' OpenMP threads spin on the second core
+ * after an op. So copies run on the calling thread unless {@value #PARALLEL_FROM_PROPERTY} sets a
+ * size (bytes, at least 64 KiB) from which they are split.
  *
  * <p>Every method copies {@code array.length} elements between the array and the buffer's elements
  * 0 to {@code array.length - 1} (absolute indices: the buffer's position and limit are ignored and
@@ -19,8 +21,15 @@ import java.util.stream.IntStream;
  */
 public final class BulkCopy {
 
-    /** Arrays of at least this many bytes are copied in parallel parts: {@value} (4 MiB). */
-    public static final int PARALLEL_FROM_BYTES = 4 << 20;
+    /** The system property that sets {@link #PARALLEL_FROM_BYTES}: {@value}. */
+    public static final String PARALLEL_FROM_PROPERTY = "softmax.bulkCopy.parallelFromBytes";
+
+    /**
+     * Arrays of at least this many bytes are copied in parallel parts: the system property
+     * {@value #PARALLEL_FROM_PROPERTY} (at least 64 KiB), by default never ({@link Integer#MAX_VALUE}).
+     */
+    public static final int PARALLEL_FROM_BYTES = Math.max(64 << 10,
+            Integer.getInteger(PARALLEL_FROM_PROPERTY, Integer.MAX_VALUE));
 
     private BulkCopy() {
     }

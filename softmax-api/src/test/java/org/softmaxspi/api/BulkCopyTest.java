@@ -10,8 +10,16 @@ import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** Small arrays on the calling thread, large ones in parallel parts: the same bytes either way. */
+/**
+ * Small arrays on the calling thread, large ones in parallel parts (this module's tests set
+ * {@value BulkCopy#PARALLEL_FROM_PROPERTY} to 64 KiB): the same bytes either way.
+ */
 class BulkCopyTest {
+
+    @Test
+    void theTestsTakeTheParallelPath() {
+        assertEquals(64 << 10, BulkCopy.PARALLEL_FROM_BYTES);
+    }
 
     @Test
     void floats_smallAndLarge_roundTrip_positionUnchanged() {
