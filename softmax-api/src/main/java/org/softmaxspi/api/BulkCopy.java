@@ -36,53 +36,39 @@ public final class BulkCopy {
 
     /** {@code dst[0, src.length) = src}. */
     public static void put(float[] src, FloatBuffer dst) {
-        int parts = parts(src.length * (long) Float.BYTES);
-        if (parts == 1) {
-            dst.put(0, src, 0, src.length);
-            return;
-        }
-        IntStream.range(0, parts).parallel().forEach(p -> {
-            int from = from(src.length, parts, p);
-            dst.put(from, src, from, from(src.length, parts, p + 1) - from);
-        });
+        copy(src.length, Float.BYTES, (from, length) -> dst.put(from, src, from, length));
     }
 
     /** {@code dst[0, src.length) = src}. */
     public static void put(double[] src, DoubleBuffer dst) {
-        int parts = parts(src.length * (long) Double.BYTES);
-        if (parts == 1) {
-            dst.put(0, src, 0, src.length);
-            return;
-        }
-        IntStream.range(0, parts).parallel().forEach(p -> {
-            int from = from(src.length, parts, p);
-            dst.put(from, src, from, from(src.length, parts, p + 1) - from);
-        });
+        copy(src.length, Double.BYTES, (from, length) -> dst.put(from, src, from, length));
     }
 
     /** {@code dst = src[0, dst.length)}. */
     public static void get(FloatBuffer src, float[] dst) {
-        int parts = parts(dst.length * (long) Float.BYTES);
-        if (parts == 1) {
-            src.get(0, dst, 0, dst.length);
-            return;
-        }
-        IntStream.range(0, parts).parallel().forEach(p -> {
-            int from = from(dst.length, parts, p);
-            src.get(from, dst, from, from(dst.length, parts, p + 1) - from);
-        });
+        copy(dst.length, Float.BYTES, (from, length) -> src.get(from, dst, from, length));
     }
 
     /** {@code dst = src[0, dst.length)}. */
     public static void get(DoubleBuffer src, double[] dst) {
-        int parts = parts(dst.length * (long) Double.BYTES);
+        copy(dst.length, Double.BYTES, (from, length) -> src.get(from, dst, from, length));
+    }
+
+    /** Copies one range of elements, the same index in the array and in the buffer. */
+    private interface Range {
+        void copy(int from, int length);
+    }
+
+    /** Elements {@code [0, n)} in one range, or in contiguous parts copied in parallel. */
+    private static void copy(int n, int width, Range range) {
+        int parts = parts((long) n * width);
         if (parts == 1) {
-            src.get(0, dst, 0, dst.length);
+            range.copy(0, n);
             return;
         }
         IntStream.range(0, parts).parallel().forEach(p -> {
-            int from = from(dst.length, parts, p);
-            src.get(from, dst, from, from(dst.length, parts, p + 1) - from);
+            int from = from(n, parts, p);
+            range.copy(from, from(n, parts, p + 1) - from);
         });
     }
 
