@@ -150,10 +150,7 @@ public final class ConformanceSuite {
         CaseData d = c.data(dtype);
         String caseName = inv.op() == Op.CROSS_ENTROPY ? c.name() + " " + inv.label() : c.name();
         List<Judge.Standard> shared = Judge.standards(d, inv);
-        List<Softmax> ran = new ArrayList<>();
-        List<double[][]> outputs = new ArrayList<>();
-        List<Accuracy> declared = new ArrayList<>();
-        List<Invocation.Outputs> runs = new ArrayList<>();
+        List<Ran> ran = new ArrayList<>();
         for (Softmax s : providers) {
             if (!s.provider().capabilities().supports(inv.op(), dtype)) {
                 results.add(unsupported(s, d, inv, caseName));
@@ -168,41 +165,41 @@ public final class ConformanceSuite {
                         Double.POSITIVE_INFINITY, 0, false, "threw " + e, accuracy.formula(), Double.NaN));
                 out = null;
             }
-            ran.add(s);
-            outputs.add(out == null ? null : out.values());
-            declared.add(accuracy);
-            runs.add(out);
+            ran.add(new Ran(s, accuracy, out));
         }
         // a correctly rounded provider in the run is the yardstick each provider's error is set beside
-        double[][] yardstick = null;
-        for (int p = 0; p < ran.size() && yardstick == null; p++) {
-            if (declared.get(p).isCorrectlyRounded()) {
-                yardstick = outputs.get(p);
-            }
-        }
-        for (int p = 0; p < ran.size(); p++) {
-            Invocation.Outputs out = runs.get(p);
-            if (out == null) {
+        double[][] yardstick = ran.stream().filter(r -> r.declared().isCorrectlyRounded()).findFirst()
+                .map(Ran::values).orElse(null);
+        for (Ran r : ran) {
+            if (r.out() == null) {
                 continue;
             }
-            String name = ran.get(p).name();
-            List<Judge.Standard> standards = Judge.standards(d, inv, declared.get(p));
-            Measured m = measure(out.values(), standards, dtype);
+            String name = r.provider().name();
+            List<Judge.Standard> standards = Judge.standards(d, inv, r.declared());
+            Measured m = measure(r.values(), standards, dtype);
             double reference = yardstick == null ? Double.NaN : measure(yardstick, standards, dtype).worst.error();
             results.add(new CheckResult(name, "accuracy", inv.op(), dtype, caseName, m.worst.error(),
                     m.worst.bound(), m.worst.passed(), m.worst.passed() ? "" : m.worst.describe(m.what),
-                    declared.get(p).formula(), reference));
-            if (!out.inputsUnchanged()) {
+                    r.declared().formula(), reference));
+            if (!r.out().inputsUnchanged()) {
                 results.add(new CheckResult(name, "inputs-unchanged", inv.op(), dtype, caseName, 1, 0, false,
                         "an input array was modified"));
             }
             if (c.onnxExpected() != null && dtype == DType.FLOAT32) {
                 // ONNX's published values are themselves a few ulps off: judged on the suite's shared standard
-                results.add(onnxCheck(name, c, inv, out.values()[0], shared.get(0)));
+                results.add(onnxCheck(name, c, inv, r.values()[0], shared.get(0)));
             }
-            Properties.fromOutputs(name, d, inv, out.values(), standards).ifPresent(results::add);
+            Properties.fromOutputs(name, d, inv, r.values(), standards).ifPresent(results::add);
         }
-        agreement.add(ran, inv.label(), dtype, caseName, outputs, shared);
+        agreement.add(ran.stream().map(Ran::provider).toList(), inv.label(), dtype, caseName,
+                ran.stream().map(Ran::values).toList(), shared);
+    }
+
+    /** One provider's call on a case: its declaration and its outputs (null when it threw). */
+    private record Ran(Softmax provider, Accuracy declared, Invocation.Outputs out) {
+        double[][] values() {
+            return out == null ? null : out.values();
+        }
     }
 
     /** The worst element over all outputs of one call, and the name of the output it is in. */

@@ -181,7 +181,7 @@ final class DjlKernel implements SoftmaxKernel {
             return;
         }
         try (NDManager m = base.newSubManager()) {
-            NDArray x = load(m, 0, logits, shape);
+            NDArray x = create(m, logits, shape);
             store(log ? x.logSoftmax(1) : x.softmax(1), out);
         }
     }
@@ -300,6 +300,11 @@ final class DjlKernel implements SoftmaxKernel {
             kept.tempAttach(m); // results computed from it belong to m; it returns to the thread when m closes
             return kept;
         }
+        return create(m, array, shape);
+    }
+
+    /** A fresh tensor of {@code m} that DJL copies {@code array} into (for inputs too large to keep). */
+    private static NDArray create(NDManager m, Object array, Shape shape) {
         if (array instanceof double[] d) {
             return m.create(d, shape);
         }

@@ -245,14 +245,7 @@ final class Nd4jKernel implements SoftmaxKernel {
             softmax(s, x, y, "softmax-y");
             int rows = s.rows;
             int k = s.k;
-            // one row per slice: [outer, K, inner] -> [rows, K]
-            INDArray yRows = y;
-            if (s.inner != 1) {
-                yRows = s.array("yRows", s.io, rows, k);
-                INDArray dst = s.view("yRows3", () -> s.array("yRows", s.io, rows, k).reshape('c', s.outer, s.inner, k));
-                dst.assign(s.view("yT", () -> y.permute(0, 2, 1)));
-            }
-            INDArray rowsK = yRows;
+            INDArray rowsK = s.inner == 1 ? y : s.toRows("yRows", y);   // one row per slice
             INDArray j = s.array("jacobian", s.io, rows, k, k);
             INDArray col = s.view("col", () -> rowsK.reshape('c', rows, k, 1));
             INDArray row = s.view("row", () -> rowsK.reshape('c', rows, 1, k));
@@ -328,15 +321,14 @@ final class Nd4jKernel implements SoftmaxKernel {
             }
             INDArray loss = rowLoss;
             if (reduction != Reduction.NONE) {
-                INDArray across = s.perRow("across");
+                INDArray terms = rowLoss;
                 if (reduction == Reduction.MEAN) {
                     // divide first: the mean of finite losses near MAX_VALUE is finite, their sum is not
-                    Nd4j.exec(new ScalarDivision(rowLoss, null, across, s.rows));
-                } else {
-                    across.assign(rowLoss);
+                    terms = s.perRow("across");
+                    Nd4j.exec(new ScalarDivision(rowLoss, null, terms, s.rows));
                 }
                 loss = s.array("total", s.io);
-                Nd4j.exec(new Sum(across, loss));
+                Nd4j.exec(new Sum(terms, loss));
             }
             if (scale != 1) {
                 Nd4j.exec(new ScalarMultiplication(loss, null, loss, scale));
@@ -372,11 +364,10 @@ final class Nd4jKernel implements SoftmaxKernel {
         if (s.inner == 1) {
             Nd4j.exec(new OneHot(idx, t, s.k));
         } else {
-            // labels run over [outer, inner]: one-hot as [outer, inner, K], then into [outer, K, inner]
+            // labels run over [outer, inner]: one-hot as [rows, K], then into [outer, K, inner]
             INDArray oh = s.array("onehotRows", s.io, s.rows, s.k);
             Nd4j.exec(new OneHot(idx, oh, s.k));
-            INDArray dst = s.view("onehotT", () -> t.permute(0, 2, 1));
-            dst.assign(s.view("onehotRows3", () -> oh.reshape('c', s.outer, s.inner, s.k)));
+            s.fromRows("onehotRows", oh, t);
         }
         return t;
     }

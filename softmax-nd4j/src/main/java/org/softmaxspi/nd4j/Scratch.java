@@ -152,6 +152,21 @@ final class Scratch implements ScratchCache.Entry {
         return (DoubleBuffer) views.computeIfAbsent(a, x -> x.data().asNioDouble());
     }
 
+    /**
+     * {@code a}, an array of the data shape {@code [outer, K, inner]}, copied into a {@code [rows, K]}
+     * array with one row per slice (made once per role, with its views).
+     */
+    INDArray toRows(String role, INDArray a) {
+        INDArray rowsK = array(role, io, rows, k);
+        view(role + "3", () -> rowsK.reshape('c', outer, inner, k)).assign(view(role + "T", () -> a.permute(0, 2, 1)));
+        return rowsK;
+    }
+
+    /** The inverse of {@link #toRows}: {@code rowsK} ({@code [rows, K]}) copied into {@code dst} ({@code [outer, K, inner]}). */
+    void fromRows(String role, INDArray rowsK, INDArray dst) {
+        view(role + "T", () -> dst.permute(0, 2, 1)).assign(view(role + "3", () -> rowsK.reshape('c', outer, inner, k)));
+    }
+
     /** Copies the class labels into an int32 {@code [rows]} array. */
     INDArray labels(int[] labels) {
         INDArray a = array("labels", DataType.INT32, rows);
