@@ -1,5 +1,9 @@
 package org.softmaxspi.api;
 
+import java.nio.Buffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 
 /**
@@ -131,5 +135,97 @@ final class Checks {
             throw new IllegalArgumentException("target row " + row + " sums to " + sum
                     + ", not 1 (tolerance " + tol + ")");
         }
+    }
+
+    // ---------------------------------------------------------------- buffers
+
+    /** Checks an input buffer against the layout; the kernel gets the slice of its remaining elements. */
+    static FloatBuffer input(String name, FloatBuffer b, Layout layout) {
+        notNull(name, b);
+        inputBuffer(name, b, b.order(), layout);
+        return b.slice();
+    }
+
+    /** Checks an input buffer against the layout; the kernel gets the slice of its remaining elements. */
+    static DoubleBuffer input(String name, DoubleBuffer b, Layout layout) {
+        notNull(name, b);
+        inputBuffer(name, b, b.order(), layout);
+        return b.slice();
+    }
+
+    /** Checks an output buffer: writable, native order if direct, {@code expected} elements remaining. */
+    static FloatBuffer output(String name, FloatBuffer out, int expected) {
+        notNull(name, out);
+        outputBuffer(name, out, out.order(), expected);
+        return out.slice();
+    }
+
+    /** Checks an output buffer: writable, native order if direct, {@code expected} elements remaining. */
+    static DoubleBuffer output(String name, DoubleBuffer out, int expected) {
+        notNull(name, out);
+        outputBuffer(name, out, out.order(), expected);
+        return out.slice();
+    }
+
+    /** Checks that an output buffer shares no memory with another buffer of the call. */
+    static void disjoint(String name, Buffer out, String otherName, Buffer other) {
+        if (BufferMemory.overlap(out, other)) {
+            throw new IllegalArgumentException(name + " " + range(out) + " overlaps " + otherName + " "
+                    + range(other) + " in the same memory: outputs must not share memory with inputs or"
+                    + " with each other");
+        }
+    }
+
+    private static void inputBuffer(String name, Buffer b, ByteOrder order, Layout layout) {
+        if (b.remaining() != layout.size()) {
+            throw new IllegalArgumentException(name + ".remaining() " + b.remaining() + " != " + layout.size()
+                    + ", the product of shape " + Arrays.toString(layout.shape()) + " (" + range(b) + ")");
+        }
+        byteOrder(name, b, order);
+    }
+
+    private static void outputBuffer(String name, Buffer out, ByteOrder order, int expected) {
+        if (out.isReadOnly()) {
+            throw new IllegalArgumentException(name + " is read-only");
+        }
+        if (out.remaining() != expected) {
+            throw new IllegalArgumentException(name + ".remaining() " + out.remaining() + " != " + expected
+                    + ", the length of the result (" + range(out) + ")");
+        }
+        byteOrder(name, out, order);
+    }
+
+    /** Direct buffers are native memory shared with native code: they must be in the platform's byte order. */
+    private static void byteOrder(String name, Buffer b, ByteOrder order) {
+        if (b.isDirect() && order != ByteOrder.nativeOrder()) {
+            throw new IllegalArgumentException(name + " is a direct buffer in " + order + " byte order, not the"
+                    + " native " + ByteOrder.nativeOrder() + ": make its ByteBuffer with"
+                    + " .order(ByteOrder.nativeOrder()) before asFloatBuffer()/asDoubleBuffer()");
+        }
+    }
+
+    private static String range(Buffer b) {
+        return "[position " + b.position() + ", limit " + b.limit() + ")";
+    }
+
+    /** Checks a second input buffer against the first one's length (y and upstream). */
+    static void sameRemaining(String name, Buffer b, String otherName, Buffer other) {
+        notNull(name, b);
+        if (b.remaining() != other.remaining()) {
+            throw new IllegalArgumentException(name + ".remaining() " + b.remaining() + " != " + otherName
+                    + ".remaining() " + other.remaining());
+        }
+    }
+
+    /** Checks a target buffer's values as {@link #target(float[], Layout)} does. */
+    static void target(FloatBuffer target, Layout layout) {
+        int p = target.position();
+        targetRows(i -> target.get(p + i), layout, Math.ulp(1f));
+    }
+
+    /** Checks a target buffer's values as {@link #target(double[], Layout)} does. */
+    static void target(DoubleBuffer target, Layout layout) {
+        int p = target.position();
+        targetRows(i -> target.get(p + i), layout, Math.ulp(1d));
     }
 }

@@ -1,5 +1,9 @@
 package org.softmaxspi.api;
 
+import java.nio.Buffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Objects;
 
 /**
@@ -12,6 +16,26 @@ import java.util.Objects;
  * opset-13 semantics: the operation runs along that one axis; a negative axis counts from the end
  * ({@code -1} is the last); a vector is shape {@code [K]}, a batch {@code [rows, K]} with axis -1;
  * any axis of any rank works. Each slice along the axis is a "row" of K elements.
+ *
+ * <h2>Buffers</h2>
+ * Every operation also takes {@link FloatBuffer}s / {@link DoubleBuffer}s, heap or direct, for data
+ * that already lives in native memory (an ONNX Runtime tensor's {@code getFloatBuffer()}, DJL's
+ * {@code NDArray.toByteBuffer()}, ND4J's {@code DataBuffer.asNio()}, a memory-mapped file):
+ * <ul>
+ *   <li>an input is its elements between position and limit, row-major, with the same shape and axis
+ *       rules as an array ({@code remaining()} is the product of the shape);</li>
+ *   <li>a result is written from the output buffer's position, and its {@code remaining()} must be the
+ *       result's length, as an output array's length must;</li>
+ *   <li>no buffer's position, limit or mark changes, as with NIO's absolute bulk methods, so the same
+ *       buffers can be passed again;</li>
+ *   <li>direct buffers must be in the native byte order ({@link ByteOrder#nativeOrder()}); a view made
+ *       with {@code ByteBuffer.allocateDirect(n).asFloatBuffer()} without {@code .order(...)} is
+ *       big-endian and is refused rather than silently copied; heap buffers may have either order;</li>
+ *   <li>an output must be writable and share no memory with an input or with the other output, also
+ *       through another view (slice, duplicate, read-only view) of the same memory.</li>
+ * </ul>
+ * Results are identical, bit for bit, to the array methods'. Providers on native libraries use a
+ * direct buffer in place (see each provider's documentation); the others copy through arrays.
  *
  * <h2>Semantics, for every provider (the conformance suite enforces them)</h2>
  * <ul>
@@ -42,7 +66,9 @@ import java.util.Objects;
  * before the provider is called: null arrays, a length that is not the product of the shape, an
  * axis out of range, {@code y}/{@code upstream} length mismatch, a label outside {@code [0, K)}, a
  * target entry outside {@code [0, 1]} or a target row whose sum differs from 1 by more than
- * {@code max(K, 16)} ulps of 1 in the dtype, a null reduction, an output of the wrong length.
+ * {@code max(K, 16)} ulps of 1 in the dtype, a null reduction, an output of the wrong length; for
+ * buffers also a {@code remaining()} that is not the product of the shape, a read-only output, a
+ * direct buffer not in the native byte order, an output sharing memory with an input.
  * An operation or dtype the provider does not support gives {@link UnsupportedOperationException};
  * a provider that cannot work here gives {@link ProviderUnavailableException} with its reason.
  */
@@ -526,6 +552,182 @@ public final class Softmax {
         Checks.output("gradientOut", gradientOut, gradientLength, l.size(), inputs);
         if (lossOut == gradientOut) {
             throw new IllegalArgumentException("gradientOut must not be the same array as lossOut");
+        }
+    }
+
+    // ---------------------------------------------------------------- buffers
+
+    /**
+     * Softmax from {@code logits}' remaining elements into {@code out} from its position (see the class
+     * documentation on buffers; no position changes).
+     */
+    public void softmax(FloatBuffer logits, int[] shape, int axis, FloatBuffer out) {
+        Layout l = layout(shape, axis);
+        FloatBuffer in = Checks.input("logits", logits, l);
+        FloatBuffer o = Checks.output("out", out, l.size());
+        Checks.disjoint("out", out, "logits", logits);
+        kernel(Op.SOFTMAX, DType.FLOAT32).softmax(in, l, o);
+    }
+
+    /** As {@link #softmax(FloatBuffer, int[], int, FloatBuffer)}, for float64. */
+    public void softmax(DoubleBuffer logits, int[] shape, int axis, DoubleBuffer out) {
+        Layout l = layout(shape, axis);
+        DoubleBuffer in = Checks.input("logits", logits, l);
+        DoubleBuffer o = Checks.output("out", out, l.size());
+        Checks.disjoint("out", out, "logits", logits);
+        kernel(Op.SOFTMAX, DType.FLOAT64).softmax(in, l, o);
+    }
+
+    /** Log-softmax, as {@link #logSoftmax(float[], int[], int)}, from and into buffers. */
+    public void logSoftmax(FloatBuffer logits, int[] shape, int axis, FloatBuffer out) {
+        Layout l = layout(shape, axis);
+        FloatBuffer in = Checks.input("logits", logits, l);
+        FloatBuffer o = Checks.output("out", out, l.size());
+        Checks.disjoint("out", out, "logits", logits);
+        kernel(Op.LOG_SOFTMAX, DType.FLOAT32).logSoftmax(in, l, o);
+    }
+
+    /** As {@link #logSoftmax(FloatBuffer, int[], int, FloatBuffer)}, for float64. */
+    public void logSoftmax(DoubleBuffer logits, int[] shape, int axis, DoubleBuffer out) {
+        Layout l = layout(shape, axis);
+        DoubleBuffer in = Checks.input("logits", logits, l);
+        DoubleBuffer o = Checks.output("out", out, l.size());
+        Checks.disjoint("out", out, "logits", logits);
+        kernel(Op.LOG_SOFTMAX, DType.FLOAT64).logSoftmax(in, l, o);
+    }
+
+    /** The Jacobian, as {@link #jacobian(float[], int[], int)}, into {@code out} of {@code rows * K * K} remaining elements. */
+    public void jacobian(FloatBuffer logits, int[] shape, int axis, FloatBuffer out) {
+        Layout l = layout(shape, axis);
+        FloatBuffer in = Checks.input("logits", logits, l);
+        FloatBuffer o = Checks.output("out", out, l.jacobianSize());
+        Checks.disjoint("out", out, "logits", logits);
+        kernel(Op.JACOBIAN, DType.FLOAT32).jacobian(in, l, o);
+    }
+
+    /** As {@link #jacobian(FloatBuffer, int[], int, FloatBuffer)}, for float64. */
+    public void jacobian(DoubleBuffer logits, int[] shape, int axis, DoubleBuffer out) {
+        Layout l = layout(shape, axis);
+        DoubleBuffer in = Checks.input("logits", logits, l);
+        DoubleBuffer o = Checks.output("out", out, l.jacobianSize());
+        Checks.disjoint("out", out, "logits", logits);
+        kernel(Op.JACOBIAN, DType.FLOAT64).jacobian(in, l, o);
+    }
+
+    /** The softmax backward, as {@link #backward(float[], float[], int[], int)}, from and into buffers. */
+    public void backward(FloatBuffer y, FloatBuffer upstream, int[] shape, int axis, FloatBuffer out) {
+        Layout l = layout(shape, axis);
+        FloatBuffer a = Checks.input("y", y, l);
+        Checks.sameRemaining("upstream", upstream, "y", y);
+        FloatBuffer g = Checks.input("upstream", upstream, l);
+        FloatBuffer o = Checks.output("out", out, l.size());
+        Checks.disjoint("out", out, "y", y);
+        Checks.disjoint("out", out, "upstream", upstream);
+        kernel(Op.BACKWARD, DType.FLOAT32).backward(a, g, l, o);
+    }
+
+    /** As {@link #backward(FloatBuffer, FloatBuffer, int[], int, FloatBuffer)}, for float64. */
+    public void backward(DoubleBuffer y, DoubleBuffer upstream, int[] shape, int axis, DoubleBuffer out) {
+        Layout l = layout(shape, axis);
+        DoubleBuffer a = Checks.input("y", y, l);
+        Checks.sameRemaining("upstream", upstream, "y", y);
+        DoubleBuffer g = Checks.input("upstream", upstream, l);
+        DoubleBuffer o = Checks.output("out", out, l.size());
+        Checks.disjoint("out", out, "y", y);
+        Checks.disjoint("out", out, "upstream", upstream);
+        kernel(Op.BACKWARD, DType.FLOAT64).backward(a, g, l, o);
+    }
+
+    /** The log-softmax backward, as {@link #logSoftmaxBackward(float[], float[], int[], int)}, from and into buffers. */
+    public void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, int[] shape, int axis,
+                                   FloatBuffer out) {
+        Layout l = layout(shape, axis);
+        FloatBuffer a = Checks.input("logSoftmax", logSoftmax, l);
+        Checks.sameRemaining("upstream", upstream, "logSoftmax", logSoftmax);
+        FloatBuffer g = Checks.input("upstream", upstream, l);
+        FloatBuffer o = Checks.output("out", out, l.size());
+        Checks.disjoint("out", out, "logSoftmax", logSoftmax);
+        Checks.disjoint("out", out, "upstream", upstream);
+        kernel(Op.LOG_SOFTMAX_BACKWARD, DType.FLOAT32).logSoftmaxBackward(a, g, l, o);
+    }
+
+    /** As {@link #logSoftmaxBackward(FloatBuffer, FloatBuffer, int[], int, FloatBuffer)}, for float64. */
+    public void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, int[] shape, int axis,
+                                   DoubleBuffer out) {
+        Layout l = layout(shape, axis);
+        DoubleBuffer a = Checks.input("logSoftmax", logSoftmax, l);
+        Checks.sameRemaining("upstream", upstream, "logSoftmax", logSoftmax);
+        DoubleBuffer g = Checks.input("upstream", upstream, l);
+        DoubleBuffer o = Checks.output("out", out, l.size());
+        Checks.disjoint("out", out, "logSoftmax", logSoftmax);
+        Checks.disjoint("out", out, "upstream", upstream);
+        kernel(Op.LOG_SOFTMAX_BACKWARD, DType.FLOAT64).logSoftmaxBackward(a, g, l, o);
+    }
+
+    /**
+     * Cross-entropy with class-index targets, as {@link #crossEntropy(float[], int[], int, int[], Reduction)},
+     * from a logits buffer into {@code lossOut} (1 element remaining, or one per row for
+     * {@link Reduction#NONE}) and {@code gradientOut} (shaped as the logits).
+     */
+    public void crossEntropy(FloatBuffer logits, int[] shape, int axis, int[] labels, Reduction reduction,
+                             FloatBuffer lossOut, FloatBuffer gradientOut) {
+        Layout l = crossEntropyLayout(shape, axis, reduction);
+        FloatBuffer in = Checks.input("logits", logits, l);
+        Checks.labels(labels, l);
+        FloatBuffer loss = Checks.output("lossOut", lossOut, Checks.lossLength(l, reduction));
+        FloatBuffer gradient = Checks.output("gradientOut", gradientOut, l.size());
+        crossEntropyDisjoint(lossOut, gradientOut, logits, null);
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT32).crossEntropy(in, l, labels, reduction, loss, gradient);
+    }
+
+    /** As {@link #crossEntropy(FloatBuffer, int[], int, int[], Reduction, FloatBuffer, FloatBuffer)}, for float64. */
+    public void crossEntropy(DoubleBuffer logits, int[] shape, int axis, int[] labels, Reduction reduction,
+                             DoubleBuffer lossOut, DoubleBuffer gradientOut) {
+        Layout l = crossEntropyLayout(shape, axis, reduction);
+        DoubleBuffer in = Checks.input("logits", logits, l);
+        Checks.labels(labels, l);
+        DoubleBuffer loss = Checks.output("lossOut", lossOut, Checks.lossLength(l, reduction));
+        DoubleBuffer gradient = Checks.output("gradientOut", gradientOut, l.size());
+        crossEntropyDisjoint(lossOut, gradientOut, logits, null);
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT64).crossEntropy(in, l, labels, reduction, loss, gradient);
+    }
+
+    /**
+     * Cross-entropy with probability targets, as {@link #crossEntropy(float[], int[], int, float[], Reduction)},
+     * from buffers into buffers.
+     */
+    public void crossEntropy(FloatBuffer logits, int[] shape, int axis, FloatBuffer target, Reduction reduction,
+                             FloatBuffer lossOut, FloatBuffer gradientOut) {
+        Layout l = crossEntropyLayout(shape, axis, reduction);
+        FloatBuffer in = Checks.input("logits", logits, l);
+        FloatBuffer t = Checks.input("target", target, l);
+        Checks.target(t, l);
+        FloatBuffer loss = Checks.output("lossOut", lossOut, Checks.lossLength(l, reduction));
+        FloatBuffer gradient = Checks.output("gradientOut", gradientOut, l.size());
+        crossEntropyDisjoint(lossOut, gradientOut, logits, target);
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT32).crossEntropy(in, l, t, reduction, loss, gradient);
+    }
+
+    /** As {@link #crossEntropy(FloatBuffer, int[], int, FloatBuffer, Reduction, FloatBuffer, FloatBuffer)}, for float64. */
+    public void crossEntropy(DoubleBuffer logits, int[] shape, int axis, DoubleBuffer target, Reduction reduction,
+                             DoubleBuffer lossOut, DoubleBuffer gradientOut) {
+        Layout l = crossEntropyLayout(shape, axis, reduction);
+        DoubleBuffer in = Checks.input("logits", logits, l);
+        DoubleBuffer t = Checks.input("target", target, l);
+        Checks.target(t, l);
+        DoubleBuffer loss = Checks.output("lossOut", lossOut, Checks.lossLength(l, reduction));
+        DoubleBuffer gradient = Checks.output("gradientOut", gradientOut, l.size());
+        crossEntropyDisjoint(lossOut, gradientOut, logits, target);
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT64).crossEntropy(in, l, t, reduction, loss, gradient);
+    }
+
+    private static void crossEntropyDisjoint(Buffer lossOut, Buffer gradientOut, Buffer logits, Buffer target) {
+        Checks.disjoint("gradientOut", gradientOut, "lossOut", lossOut);
+        Checks.disjoint("lossOut", lossOut, "logits", logits);
+        Checks.disjoint("gradientOut", gradientOut, "logits", logits);
+        if (target != null) {
+            Checks.disjoint("lossOut", lossOut, "target", target);
+            Checks.disjoint("gradientOut", gradientOut, "target", target);
         }
     }
 

@@ -1,5 +1,8 @@
 package org.softmaxspi.api;
 
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
 /**
  * The object that does a provider's work, made once by {@link SoftmaxProvider#createKernel()}.
  *
@@ -16,6 +19,15 @@ package org.softmaxspi.api;
  * safe to call from many threads at once. The semantics of each operation (edge cases, NaN and
  * infinities, empty arrays) are those documented on {@link Softmax}, and the conformance suite
  * enforces them.
+ *
+ * <h2>Buffers</h2>
+ * Each operation also takes {@link FloatBuffer}s / {@link DoubleBuffer}s. The facade checks them as it
+ * checks arrays and passes the kernel {@linkplain java.nio.Buffer#slice() slices}: position 0, limit and
+ * capacity the operation's length, direct ones in the native byte order, outputs writable and sharing no
+ * memory with an input. A kernel may move the slices' positions (the caller's buffers are not
+ * affected). The default methods copy into arrays, call the array method and copy the result out,
+ * so a kernel that overrides none still works; a kernel on native memory overrides them to use a
+ * direct buffer in place.
  *
  * <p>Room to grow: options such as temperature or masking will arrive as an extra value argument
  * on new methods, so existing kernels keep compiling.
@@ -73,4 +85,129 @@ public interface SoftmaxKernel {
     /** As {@link #crossEntropy(float[], Layout, float[], Reduction, float[], float[])}, for float64. */
     void crossEntropy(double[] logits, Layout layout, double[] target, Reduction reduction,
                       double[] lossOut, double[] gradientOut);
+
+    // ---------------------------------------------------------------- buffers
+
+    /** Softmax from and into buffers; by default through arrays. */
+    default void softmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        float[] o = new float[layout.size()];
+        softmax(array(logits), layout, o);
+        out.put(0, o);
+    }
+
+    /** Softmax from and into buffers; by default through arrays. */
+    default void softmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        double[] o = new double[layout.size()];
+        softmax(array(logits), layout, o);
+        out.put(0, o);
+    }
+
+    /** Log-softmax from and into buffers; by default through arrays. */
+    default void logSoftmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        float[] o = new float[layout.size()];
+        logSoftmax(array(logits), layout, o);
+        out.put(0, o);
+    }
+
+    /** Log-softmax from and into buffers; by default through arrays. */
+    default void logSoftmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        double[] o = new double[layout.size()];
+        logSoftmax(array(logits), layout, o);
+        out.put(0, o);
+    }
+
+    /** The Jacobian from and into buffers; by default through arrays. */
+    default void jacobian(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        float[] o = new float[layout.jacobianSize()];
+        jacobian(array(logits), layout, o);
+        out.put(0, o);
+    }
+
+    /** The Jacobian from and into buffers; by default through arrays. */
+    default void jacobian(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        double[] o = new double[layout.jacobianSize()];
+        jacobian(array(logits), layout, o);
+        out.put(0, o);
+    }
+
+    /** The softmax backward from and into buffers; by default through arrays. */
+    default void backward(FloatBuffer y, FloatBuffer upstream, Layout layout, FloatBuffer out) {
+        float[] o = new float[layout.size()];
+        backward(array(y), array(upstream), layout, o);
+        out.put(0, o);
+    }
+
+    /** The softmax backward from and into buffers; by default through arrays. */
+    default void backward(DoubleBuffer y, DoubleBuffer upstream, Layout layout, DoubleBuffer out) {
+        double[] o = new double[layout.size()];
+        backward(array(y), array(upstream), layout, o);
+        out.put(0, o);
+    }
+
+    /** The log-softmax backward from and into buffers; by default through arrays. */
+    default void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, Layout layout, FloatBuffer out) {
+        float[] o = new float[layout.size()];
+        logSoftmaxBackward(array(logSoftmax), array(upstream), layout, o);
+        out.put(0, o);
+    }
+
+    /** The log-softmax backward from and into buffers; by default through arrays. */
+    default void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, Layout layout,
+                                    DoubleBuffer out) {
+        double[] o = new double[layout.size()];
+        logSoftmaxBackward(array(logSoftmax), array(upstream), layout, o);
+        out.put(0, o);
+    }
+
+    /** Cross-entropy with labels from and into buffers; by default through arrays. */
+    default void crossEntropy(FloatBuffer logits, Layout layout, int[] labels, Reduction reduction,
+                              FloatBuffer lossOut, FloatBuffer gradientOut) {
+        float[] loss = new float[lossOut.remaining()];
+        float[] gradient = new float[layout.size()];
+        crossEntropy(array(logits), layout, labels, reduction, loss, gradient);
+        lossOut.put(0, loss);
+        gradientOut.put(0, gradient);
+    }
+
+    /** Cross-entropy with labels from and into buffers; by default through arrays. */
+    default void crossEntropy(DoubleBuffer logits, Layout layout, int[] labels, Reduction reduction,
+                              DoubleBuffer lossOut, DoubleBuffer gradientOut) {
+        double[] loss = new double[lossOut.remaining()];
+        double[] gradient = new double[layout.size()];
+        crossEntropy(array(logits), layout, labels, reduction, loss, gradient);
+        lossOut.put(0, loss);
+        gradientOut.put(0, gradient);
+    }
+
+    /** Cross-entropy with probability targets from and into buffers; by default through arrays. */
+    default void crossEntropy(FloatBuffer logits, Layout layout, FloatBuffer target, Reduction reduction,
+                              FloatBuffer lossOut, FloatBuffer gradientOut) {
+        float[] loss = new float[lossOut.remaining()];
+        float[] gradient = new float[layout.size()];
+        crossEntropy(array(logits), layout, array(target), reduction, loss, gradient);
+        lossOut.put(0, loss);
+        gradientOut.put(0, gradient);
+    }
+
+    /** Cross-entropy with probability targets from and into buffers; by default through arrays. */
+    default void crossEntropy(DoubleBuffer logits, Layout layout, DoubleBuffer target, Reduction reduction,
+                              DoubleBuffer lossOut, DoubleBuffer gradientOut) {
+        double[] loss = new double[lossOut.remaining()];
+        double[] gradient = new double[layout.size()];
+        crossEntropy(array(logits), layout, array(target), reduction, loss, gradient);
+        lossOut.put(0, loss);
+        gradientOut.put(0, gradient);
+    }
+
+    private static float[] array(FloatBuffer b) {
+        float[] a = new float[b.remaining()];
+        b.get(b.position(), a);
+        return a;
+    }
+
+    private static double[] array(DoubleBuffer b) {
+        double[] a = new double[b.remaining()];
+        b.get(b.position(), a);
+        return a;
+    }
 }
