@@ -190,9 +190,47 @@ public final class ConformanceSuite {
                 results.add(onnxCheck(name, c, inv, r.values()[0], shared.get(0)));
             }
             Properties.fromOutputs(name, d, inv, r.values(), standards).ifPresent(results::add);
+            for (BufferCall.Kind kind : BufferCall.Kind.values()) {
+                results.add(buffers(r.provider(), d, inv, caseName, kind, r.values()));
+            }
         }
         agreement.add(ran.stream().map(Ran::provider).toList(), inv.label(), dtype, caseName,
                 ran.stream().map(Ran::values).toList(), shared);
+    }
+
+    /**
+     * The same call through the buffer methods with buffers of {@code kind}: the results must be the
+     * array methods' bit for bit, and the buffer rules hold (no position moves, nothing written outside
+     * the outputs, inputs unchanged).
+     */
+    private static CheckResult buffers(Softmax s, CaseData d, Invocation inv, String caseName, BufferCall.Kind kind,
+                                       double[][] arrays) {
+        String problem;
+        try {
+            Invocation.BufferOutputs b = inv.runBuffers(s, d, kind);
+            problem = b.problems().isEmpty() ? difference(arrays, b.values()) : b.problems();
+        } catch (RuntimeException | LinkageError e) {
+            problem = "threw " + e;
+        }
+        return new CheckResult(s.name(), "buffers (" + kind.label + ")", inv.op(), d.dtype, caseName,
+                problem.isEmpty() ? 0 : 1, 0, problem.isEmpty(), problem);
+    }
+
+    /** The first element where the buffer results differ from the array results, or empty. */
+    private static String difference(double[][] arrays, double[][] buffers) {
+        String[] names = {"output", "gradient"};
+        for (int i = 0; i < arrays.length; i++) {
+            if (arrays[i].length != buffers[i].length) {
+                return names[i] + " has " + buffers[i].length + " elements, not " + arrays[i].length;
+            }
+            for (int j = 0; j < arrays[i].length; j++) {
+                if (Double.doubleToLongBits(arrays[i][j]) != Double.doubleToLongBits(buffers[i][j])) {
+                    return (arrays.length == 2 && i == 0 ? "loss" : names[i]) + "[" + j + "] = " + buffers[i][j]
+                            + " through buffers, " + arrays[i][j] + " through arrays (must be identical)";
+                }
+            }
+        }
+        return "";
     }
 
     /** One provider's call on a case: its declaration and its outputs (null when it threw). */

@@ -1,5 +1,9 @@
 package org.softmaxspi.conformance;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -95,7 +99,31 @@ final class Contracts {
                         () -> s.crossEntropy(z6, s23, -1, new int[] {0, 1}, Reduction.MEAN, new float[2], new float[6])),
                 new BadInput("gradient output too short", "gradientOut", Op.CROSS_ENTROPY, DType.FLOAT64,
                         () -> s.crossEntropy(d6, s23, -1, new int[] {0, 1}, Reduction.NONE, new double[2],
-                                new double[5])));
+                                new double[5])),
+                new BadInput("buffer: 5 remaining for shape [2, 3]", "logits.remaining()", Op.SOFTMAX, DType.FLOAT32,
+                        () -> s.softmax(FloatBuffer.wrap(z6).position(1), s23, -1, direct(6))),
+                new BadInput("buffer: read-only output", "out is read-only", Op.LOG_SOFTMAX, DType.FLOAT32,
+                        () -> s.logSoftmax(FloatBuffer.wrap(z6), s23, -1, direct(6).asReadOnlyBuffer())),
+                new BadInput("buffer: big-endian direct input", "logits is a direct buffer in BIG_ENDIAN",
+                        Op.SOFTMAX, DType.FLOAT64,
+                        () -> s.softmax(ByteBuffer.allocateDirect(48).asDoubleBuffer(), s23, -1, DoubleBuffer.allocate(6))),
+                new BadInput("buffer: output is a view of the input", "overlaps logits", Op.SOFTMAX, DType.FLOAT32,
+                        () -> {
+                            FloatBuffer both = direct(12);
+                            s.softmax(both.duplicate().limit(6), s23, -1, both.duplicate().position(3).limit(9).slice());
+                        }),
+                new BadInput("buffer: loss output inside the gradient output", "overlaps lossOut",
+                        Op.CROSS_ENTROPY, DType.FLOAT64, () -> {
+                            DoubleBuffer g = DoubleBuffer.allocate(6);
+                            s.crossEntropy(DoubleBuffer.wrap(d6), s23, -1, new int[] {0, 1}, Reduction.SUM,
+                                    g.duplicate().position(5), g);
+                        }),
+                new BadInput("buffer: upstream shorter than y", "upstream.remaining()", Op.BACKWARD, DType.FLOAT32,
+                        () -> s.backward(FloatBuffer.wrap(z6), FloatBuffer.wrap(z3), s23, -1, direct(6))));
+    }
+
+    private static FloatBuffer direct(int n) {
+        return ByteBuffer.allocateDirect(n * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     private static CheckResult badInput(String provider, BadInput b) {

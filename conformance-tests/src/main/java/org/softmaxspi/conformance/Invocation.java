@@ -66,6 +66,66 @@ record Invocation(Op op, boolean labels, Reduction reduction) {
         return new Outputs(out, same);
     }
 
+    /** The outputs of one call through the buffer methods, and what it broke of the buffer rules (or empty). */
+    record BufferOutputs(double[][] values, String problems) {
+    }
+
+    /** Calls the buffer method of the operation with buffers of {@code kind} holding the case's inputs. */
+    BufferOutputs runBuffers(Softmax s, CaseData d, BufferCall.Kind kind) {
+        int[] shape = d.testCase.shape();
+        int axis = d.testCase.axis();
+        int size = d.layout.size();
+        int[] lengths = switch (op) {
+            case JACOBIAN -> new int[] {d.layout.jacobianSize()};
+            case CROSS_ENTROPY -> new int[] {reduction == Reduction.NONE ? d.layout.rows() : 1, size};
+            default -> new int[] {size};
+        };
+        BufferCall c = new BufferCall(d.dtype, kind, inputs(d), lengths);
+        int[] labelArray = d.labels.clone();
+        if (d.dtype == DType.FLOAT32) {
+            switch (op) {
+                case SOFTMAX -> s.softmax(c.floatInput(0), shape, axis, c.floatOutput(0));
+                case LOG_SOFTMAX -> s.logSoftmax(c.floatInput(0), shape, axis, c.floatOutput(0));
+                case JACOBIAN -> s.jacobian(c.floatInput(0), shape, axis, c.floatOutput(0));
+                case BACKWARD -> s.backward(c.floatInput(0), c.floatInput(1), shape, axis, c.floatOutput(0));
+                case LOG_SOFTMAX_BACKWARD ->
+                        s.logSoftmaxBackward(c.floatInput(0), c.floatInput(1), shape, axis, c.floatOutput(0));
+                case CROSS_ENTROPY -> {
+                    if (labels) {
+                        s.crossEntropy(c.floatInput(0), shape, axis, labelArray, reduction, c.floatOutput(0),
+                                c.floatOutput(1));
+                    } else {
+                        s.crossEntropy(c.floatInput(0), shape, axis, c.floatInput(1), reduction, c.floatOutput(0),
+                                c.floatOutput(1));
+                    }
+                }
+            }
+        } else {
+            switch (op) {
+                case SOFTMAX -> s.softmax(c.doubleInput(0), shape, axis, c.doubleOutput(0));
+                case LOG_SOFTMAX -> s.logSoftmax(c.doubleInput(0), shape, axis, c.doubleOutput(0));
+                case JACOBIAN -> s.jacobian(c.doubleInput(0), shape, axis, c.doubleOutput(0));
+                case BACKWARD -> s.backward(c.doubleInput(0), c.doubleInput(1), shape, axis, c.doubleOutput(0));
+                case LOG_SOFTMAX_BACKWARD ->
+                        s.logSoftmaxBackward(c.doubleInput(0), c.doubleInput(1), shape, axis, c.doubleOutput(0));
+                case CROSS_ENTROPY -> {
+                    if (labels) {
+                        s.crossEntropy(c.doubleInput(0), shape, axis, labelArray, reduction, c.doubleOutput(0),
+                                c.doubleOutput(1));
+                    } else {
+                        s.crossEntropy(c.doubleInput(0), shape, axis, c.doubleInput(1), reduction,
+                                c.doubleOutput(0), c.doubleOutput(1));
+                    }
+                }
+            }
+        }
+        String problems = c.problems();
+        if (problems.isEmpty() && !Arrays.equals(labelArray, d.labels)) {
+            problems = "the labels array was modified";
+        }
+        return new BufferOutputs(c.results(), problems);
+    }
+
     private double[][] inputs(CaseData d) {
         return switch (op) {
             case SOFTMAX, LOG_SOFTMAX, JACOBIAN -> new double[][] {d.logits};

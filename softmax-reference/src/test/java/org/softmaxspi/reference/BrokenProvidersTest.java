@@ -196,6 +196,38 @@ class BrokenProvidersTest {
         assertTrue(f.stream().noneMatch(x -> x.startsWith("accuracy")), "declared recursive: " + f);
     }
 
+    /** Buffer methods must give the array methods' results bit for bit, and leave the inputs alone. */
+    @Test
+    void bufferPathsThatDifferFromArrays_areRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void softmax(java.nio.FloatBuffer z, Layout l, java.nio.FloatBuffer out) {
+                float[] a = new float[l.size()];
+                z.get(0, a);
+                float[] y = new float[a.length];
+                reference.softmax(a, l, y);
+                if (out.isDirect() && y.length > 0) {
+                    y[0] = Math.nextUp(y[0]); // one ulp off, only from native memory
+                }
+                out.put(0, y);
+            }
+
+            @Override
+            public void logSoftmax(java.nio.DoubleBuffer z, Layout l, java.nio.DoubleBuffer out) {
+                SoftmaxKernel plain = reference;
+                plain.logSoftmax(z, l, out);
+                if (z.capacity() > 0) {
+                    z.put(0, 0.0); // scribbles on the input
+                }
+            }
+        };
+        Set<String> f = failures(k, "buffer-paths", true, EnumSet.of(Op.SOFTMAX, Op.LOG_SOFTMAX));
+        assertRejected(f, "buffers (direct)", Op.SOFTMAX, "one-to-eight");
+        assertRejected(f, "buffers (sliced views)", Op.SOFTMAX, "one-to-eight");
+        assertTrue(f.stream().noneMatch(x -> x.startsWith("buffers (heap) softmax")), "heap was right: " + f);
+        assertRejected(f, "buffers (heap)", Op.LOG_SOFTMAX, "one-to-eight");
+    }
+
     /** A provider that leaves an op out is checked for UnsupportedOperationException there, not failed. */
     @Test
     void capabilitiesWithoutAnOp_areHonoured() {
