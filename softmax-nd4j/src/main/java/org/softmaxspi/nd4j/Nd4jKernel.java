@@ -1,5 +1,8 @@
 package org.softmaxspi.nd4j;
 
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
@@ -69,10 +72,13 @@ import org.softmaxspi.api.SoftmaxKernel;
  * <h2>Memory and copies</h2>
  * Each thread keeps a small LRU cache of native buffers and op contexts per layout and dtype
  * ({@link ScratchCache}: at most {@value #CACHE_ENTRIES} layouts and {@value #CACHE_BYTES} bytes per
- * thread; larger calls use fresh buffers that are closed right after). Every call copies its inputs
- * from the Java arrays into native memory (one bulk {@code put}) and its outputs back (one bulk
- * {@code get}); nothing else is copied, and nothing else is allocated per call beyond what ND4J's
- * op plumbing makes.
+ * thread; larger calls use fresh buffers that are closed right after). Arrays are copied from the
+ * Java arrays into native memory (one bulk {@code put}) and the results back (one bulk {@code get}).
+ * Direct buffers are not copied at all: an ND4J array is made over the caller's memory
+ * ({@code Nd4j.createBuffer(new FloatPointer(buffer), …)}, which ND4J does not own and never frees)
+ * and ND4J's ops read the inputs there and write the result there (the softmax through a context
+ * made for that call, so that nothing kept refers to the caller's memory); only small per-row
+ * results (the losses) are copied. Heap buffers are copied as arrays are.
  */
 final class Nd4jKernel implements SoftmaxKernel {
 
@@ -93,11 +99,12 @@ final class Nd4jKernel implements SoftmaxKernel {
 
     private void run(Layout l, Object data, Work work) {
         ScratchCache<Scratch.Key, Scratch> cache = caches.get();
-        Scratch.Key key = new Scratch.Key(l, data instanceof double[]);
+        Scratch.Key key = new Scratch.Key(l, data instanceof double[] || data instanceof DoubleBuffer);
         Scratch s = cache.acquire(key, Scratch::new);
         try {
             work.run(s);
         } finally {
+            s.releaseWrapped();
             cache.release(key);
         }
     }
@@ -183,6 +190,84 @@ final class Nd4jKernel implements SoftmaxKernel {
         crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
     }
 
+    // -------------------------------------------------------------- buffers
+    // Direct buffers are used in place (ND4J arrays over the caller's memory); heap buffers are copied
+    // into native memory as arrays are.
+
+    @Override
+    public void softmax(FloatBuffer logits, Layout l, FloatBuffer out) {
+        softmaxOp(logits, l, out, false);
+    }
+
+    @Override
+    public void softmax(DoubleBuffer logits, Layout l, DoubleBuffer out) {
+        softmaxOp(logits, l, out, false);
+    }
+
+    @Override
+    public void logSoftmax(FloatBuffer logits, Layout l, FloatBuffer out) {
+        softmaxOp(logits, l, out, true);
+    }
+
+    @Override
+    public void logSoftmax(DoubleBuffer logits, Layout l, DoubleBuffer out) {
+        softmaxOp(logits, l, out, true);
+    }
+
+    @Override
+    public void jacobian(FloatBuffer logits, Layout l, FloatBuffer out) {
+        jacobianOp(logits, l, out);
+    }
+
+    @Override
+    public void jacobian(DoubleBuffer logits, Layout l, DoubleBuffer out) {
+        jacobianOp(logits, l, out);
+    }
+
+    @Override
+    public void backward(FloatBuffer y, FloatBuffer upstream, Layout l, FloatBuffer out) {
+        backwardOp(y, upstream, l, out, false);
+    }
+
+    @Override
+    public void backward(DoubleBuffer y, DoubleBuffer upstream, Layout l, DoubleBuffer out) {
+        backwardOp(y, upstream, l, out, false);
+    }
+
+    @Override
+    public void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, Layout l, FloatBuffer out) {
+        backwardOp(logSoftmax, upstream, l, out, true);
+    }
+
+    @Override
+    public void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, Layout l, DoubleBuffer out) {
+        backwardOp(logSoftmax, upstream, l, out, true);
+    }
+
+    @Override
+    public void crossEntropy(FloatBuffer logits, Layout l, int[] labels, Reduction reduction, FloatBuffer lossOut,
+                             FloatBuffer gradientOut) {
+        crossEntropyOp(logits, l, labels, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(DoubleBuffer logits, Layout l, int[] labels, Reduction reduction, DoubleBuffer lossOut,
+                             DoubleBuffer gradientOut) {
+        crossEntropyOp(logits, l, labels, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(FloatBuffer logits, Layout l, FloatBuffer target, Reduction reduction,
+                             FloatBuffer lossOut, FloatBuffer gradientOut) {
+        crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(DoubleBuffer logits, Layout l, DoubleBuffer target, Reduction reduction,
+                             DoubleBuffer lossOut, DoubleBuffer gradientOut) {
+        crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
+    }
+
     // ----------------------------------------------------------- operations
 
     private void softmaxOp(Object logits, Layout l, Object out, boolean log) {
@@ -191,7 +276,7 @@ final class Nd4jKernel implements SoftmaxKernel {
         }
         run(l, logits, s -> {
             INDArray x = load(s, 0, logits);
-            INDArray y = s.out();
+            INDArray y = output(s, out);
             if (log) {
                 logSoftmax(s, x, y);
             } else {
@@ -206,13 +291,27 @@ final class Nd4jKernel implements SoftmaxKernel {
      * role per pair of scratch arrays); K = 1 fixed up.
      */
     private static void softmax(Scratch s, INDArray x, INDArray y, String role) {
-        OpContext ctx = s.context(role, c -> {
-            c.setInputArray(0, x);
-            c.setOutputArray(0, y);
-            c.setIArguments(1);
-            c.shapeFunctionOverride(true);
-        });
-        Nd4j.getExecutioner().exec(new SoftMax(), ctx);
+        if (s.owns(x) && s.owns(y)) {
+            OpContext ctx = s.context(role, c -> {
+                c.setInputArray(0, x);
+                c.setOutputArray(0, y);
+                c.setIArguments(1);
+                c.shapeFunctionOverride(true);
+            });
+            Nd4j.getExecutioner().exec(new SoftMax(), ctx);
+        } else {
+            // the caller's memory: a context for this call only, so that none keeps a reference to it
+            try (OpContext ctx = Nd4j.getExecutioner().buildContext()) {
+                ctx.setInputArray(0, x);
+                ctx.setOutputArray(0, y);
+                ctx.setIArguments(1);
+                ctx.shapeFunctionOverride(true);
+                Nd4j.getExecutioner().exec(new SoftMax(), ctx);
+                ctx.purge();
+            } catch (Exception e) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            }
+        }
         if (s.k == 1) {
             // ND4J writes 1 without reading x: x - x is 0, or NaN for NaN and ±inf
             INDArray t = s.temp("k1");
@@ -246,14 +345,16 @@ final class Nd4jKernel implements SoftmaxKernel {
             int rows = s.rows;
             int k = s.k;
             INDArray rowsK = s.inner == 1 ? y : s.toRows("yRows", y);   // one row per slice
-            INDArray j = s.array("jacobian", s.io, rows, k, k);
+            boolean direct = isDirect(out);
+            INDArray j = direct ? s.wrap((Buffer) out, rows, k, k) : s.array("jacobian", s.io, rows, k, k);
             INDArray col = s.view("col", () -> rowsK.reshape('c', rows, k, 1));
             INDArray row = s.view("row", () -> rowsK.reshape('c', rows, 1, k));
             Nd4j.matmul(col, row, j);                                   // y_i y_j
             Nd4j.exec(new Negative(j, j));                              // -y_i y_j
-            INDArray diag = s.view("diag", () -> k == 1 ? j.reshape('c', rows, 1)
+            java.util.function.Supplier<INDArray> diagonal = () -> k == 1 ? j.reshape('c', rows, 1)
                     : j.reshape('c', rows, (long) k * k).get(NDArrayIndex.all(),
-                            NDArrayIndex.interval(0, k + 1, (long) k * k)));
+                            NDArrayIndex.interval(0, k + 1, (long) k * k));
+            INDArray diag = direct ? diagonal.get() : s.view("diag", diagonal);
             Nd4j.exec(new AddOp(diag, rowsK, diag));                    // y_i - y_i^2 on the diagonal
             store(s, j, out);
         });
@@ -268,7 +369,7 @@ final class Nd4jKernel implements SoftmaxKernel {
             INDArray g = load(s, 1, upstream);
             INDArray sum = s.perRow("s");
             INDArray t = s.temp("t");
-            INDArray r = s.out();
+            INDArray r = output(s, out);
             if (log) {
                 Nd4j.exec(new Exp(a, t));                // p = exp(l)
                 Nd4j.exec(new Sum(g, sum, true, 1));     // Σ g
@@ -294,7 +395,7 @@ final class Nd4jKernel implements SoftmaxKernel {
         run(l, logits, s -> {
             INDArray x = load(s, 0, logits);
             INDArray t = targets instanceof int[] labels ? oneHot(s, labels) : load(s, 1, targets);
-            INDArray grad = s.out();
+            INDArray grad = output(s, gradientOut);
             softmax(s, x, grad, "softmax");
             Nd4j.exec(new SubOp(grad, t, grad));                   // y - t
             if (reduction == Reduction.MEAN) {
@@ -374,12 +475,30 @@ final class Nd4jKernel implements SoftmaxKernel {
 
     // -------------------------------------------------------------- helpers
 
+    private static boolean isDirect(Object data) {
+        return data instanceof Buffer b && b.isDirect();
+    }
+
+    /** An input in native memory: the caller's direct buffer itself, or a scratch array it is copied into. */
     private static INDArray load(Scratch s, int slot, Object data) {
+        if (data instanceof Buffer b) {
+            return b.isDirect() ? s.wrapData(b) : s.load(slot, b);
+        }
         return data instanceof double[] d ? s.load(slot, d) : s.load(slot, (float[]) data);
     }
 
+    /** Where a result of the data's shape is computed: the caller's direct buffer itself, or a scratch array. */
+    private static INDArray output(Scratch s, Object out) {
+        return isDirect(out) ? s.wrapData((Buffer) out) : s.out();
+    }
+
+    /** Copies a result into {@code dst}, unless it was computed in the caller's direct buffer already. */
     private static void store(Scratch s, INDArray src, Object dst) {
-        if (dst instanceof double[] d) {
+        if (dst instanceof Buffer b) {
+            if (s.owns(src)) {
+                s.store(src, b);
+            }
+        } else if (dst instanceof double[] d) {
             s.store(src, d);
         } else {
             s.store(src, (float[]) dst);
@@ -389,8 +508,17 @@ final class Nd4jKernel implements SoftmaxKernel {
     private static void fill(Object out, double v) {
         if (out instanceof double[] d) {
             Arrays.fill(d, v);
+        } else if (out instanceof float[] f) {
+            Arrays.fill(f, (float) v);
+        } else if (out instanceof FloatBuffer f) {
+            for (int i = 0; i < f.limit(); i++) {
+                f.put(i, (float) v);
+            }
         } else {
-            Arrays.fill((float[]) out, (float) v);
+            DoubleBuffer d = (DoubleBuffer) out;
+            for (int i = 0; i < d.limit(); i++) {
+                d.put(i, v);
+            }
         }
     }
 }

@@ -9,6 +9,11 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.indexer.DoubleIndexer;
+import org.bytedeco.javacpp.indexer.FloatIndexer;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
@@ -45,6 +50,8 @@ final class Scratch implements ScratchCache.Entry {
     private final Map<String, OpContext> contexts = new HashMap<>();
     /** NIO views of owned arrays, made once: {@code data().asNio()} is a JNI call each time. */
     private final Map<INDArray, Buffer> views = new IdentityHashMap<>();
+    /** Arrays over the caller's direct buffers, made by {@link #wrap} for the current call only. */
+    private final List<INDArray> wrapped = new ArrayList<>();
     private long bytes;
     private boolean closed;
 
@@ -128,6 +135,71 @@ final class Scratch implements ScratchCache.Entry {
     /** The buffer of input {@code i}. */
     INDArray in(int i) {
         return temp("in" + i);
+    }
+
+    /**
+     * An array over the caller's direct buffer (position 0, native order), shaped {@code shape}: ND4J
+     * reads and writes the caller's memory, nothing is copied. Valid for the current call only: the
+     * caller must {@link #releaseWrapped()} when the call ends, and no view or context kept in this
+     * scratch may refer to it.
+     */
+    INDArray wrap(Buffer direct, long... shape) {
+        DataBuffer data;
+        if (direct instanceof FloatBuffer f) {
+            FloatPointer p = new FloatPointer(f);
+            data = Nd4j.createBuffer(p, DataType.FLOAT, f.remaining(), FloatIndexer.create(p));
+        } else {
+            DoublePointer p = new DoublePointer((DoubleBuffer) direct);
+            data = Nd4j.createBuffer(p, DataType.DOUBLE, direct.remaining(), DoubleIndexer.create(p));
+        }
+        INDArray a = Nd4j.create(data, shape);
+        wrapped.add(a);
+        return a;
+    }
+
+    /** An array over the caller's direct buffer, shaped as the caller's data ({@link #temp}'s shape). */
+    INDArray wrapData(Buffer direct) {
+        return inner == 1 ? wrap(direct, rows, k) : wrap(direct, outer, k, inner);
+    }
+
+    /** Whether {@code a} is one of this scratch's own arrays (not a wrapper of the caller's memory). */
+    boolean owns(INDArray a) {
+        for (INDArray w : wrapped) {
+            if (w == a) { // identity: INDArray.equals compares values
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Drops this call's wrappers of the caller's memory (ND4J's handles on it; the memory is the caller's). */
+    void releaseWrapped() {
+        for (INDArray a : wrapped) {
+            if (a.closeable()) {
+                a.close(); // ND4J does not own external memory: this frees its handle, not the caller's buffer
+            }
+        }
+        wrapped.clear();
+    }
+
+    /** Copies input {@code i} (a heap buffer's elements 0 to its limit) into native memory. */
+    INDArray load(int i, Buffer src) {
+        INDArray a = in(i);
+        if (src instanceof FloatBuffer f) {
+            floats(a).put(0, f, 0, f.remaining());
+        } else {
+            doubles(a).put(0, (DoubleBuffer) src, 0, src.remaining());
+        }
+        return a;
+    }
+
+    /** Copies {@code src}, an array of this scratch in the caller's dtype, into the buffer {@code dst} from index 0. */
+    void store(INDArray src, Buffer dst) {
+        if (dst instanceof FloatBuffer f) {
+            f.put(0, floats(src), 0, f.remaining());
+        } else {
+            ((DoubleBuffer) dst).put(0, doubles(src), 0, dst.remaining());
+        }
     }
 
     /** Copies input {@code i} into native memory with one bulk put ({@link BulkCopy}). */

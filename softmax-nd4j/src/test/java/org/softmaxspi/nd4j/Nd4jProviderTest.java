@@ -112,4 +112,29 @@ class Nd4jProviderTest {
         Arrays.fill(expected, 0.1f);
         assertArrayEquals(expected, fresh, 1e-7f);
     }
+
+    /** Direct buffers are ND4J's input and output themselves: no scratch memory is allocated for them. */
+    @Test
+    void directBuffersAreUsedInPlace_heapBuffersAreCopied() {
+        Nd4jKernel k = (Nd4jKernel) new Nd4jProvider().createKernel();
+        Layout l = Layout.of(new int[] {4, 1000}, -1);
+        java.nio.FloatBuffer in = java.nio.ByteBuffer.allocateDirect(4000 * 4)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        java.nio.FloatBuffer out = java.nio.ByteBuffer.allocateDirect(4000 * 4)
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        for (int i = 0; i < 4000; i++) {
+            in.put(i, i % 7);
+        }
+        k.softmax(in, l, out);
+        assertEquals(0, k.cache().bytes(), "no native scratch for a softmax from and into direct buffers");
+        float[] expected = new float[4000];
+        float[] z = new float[4000];
+        in.get(0, z);
+        k.softmax(z, l, expected);
+        float[] got = new float[4000];
+        out.get(0, got);
+        assertArrayEquals(expected, got, 0f);
+        k.softmax(java.nio.FloatBuffer.wrap(z), Layout.of(new int[] {2, 2000}, -1), out);
+        assertTrue(k.cache().bytes() >= 2 * 4000 * 4, "a heap buffer is copied into scratch: " + k.cache().bytes());
+    }
 }
