@@ -5,7 +5,13 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import com.sun.jna.Native;
+import java.lang.ref.Reference;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.softmaxspi.api.BulkCopy;
 import org.softmaxspi.api.Layout;
@@ -60,7 +66,11 @@ import org.softmaxspi.api.SoftmaxKernel;
  * a multi-level cascade whose first level is lane-blocked like {@code reduce_all}.
  *
  * <h2>Copies and allocations per call</h2>
- * Each input is copied once, from the Java array into a per-thread direct buffer that a kept input
+ * A direct buffer is not copied in: it becomes the input tensor itself (DJL's {@code create} of a
+ * direct {@code ByteBuffer} is PyTorch's {@code from_blob}; JNA gives the bytes over a float or
+ * double view's memory). Results are always copied once into the output (array or buffer): PyTorch
+ * allocates each op's result and DJL's JNI has no {@code out=} variant that would write into the
+ * caller's memory. Arrays and heap buffers: each input is copied once, from the Java array into a per-thread direct buffer that a kept input
  * tensor aliases ({@link InputTensors}); each result is copied once, from the result tensor's memory
  * straight into the caller's array. Every op allocates its result tensor natively (PyTorch's CPU
  * allocator); the Java side allocates only small wrappers. Each call's tensors live in a sub-manager
@@ -165,6 +175,86 @@ final class DjlKernel implements SoftmaxKernel {
         crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
     }
 
+    // -------------------------------------------------------------- buffers
+    // A direct buffer is PyTorch's input tensor itself (from_blob over the caller's memory); each
+    // result is copied once into the output buffer (DJL has no out= variants). Heap buffers are copied
+    // into the kept input tensors as arrays are.
+
+    @Override
+    public void softmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        softmaxOp(logits, layout, out, false);
+    }
+
+    @Override
+    public void softmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        softmaxOp(logits, layout, out, false);
+    }
+
+    @Override
+    public void logSoftmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        softmaxOp(logits, layout, out, true);
+    }
+
+    @Override
+    public void logSoftmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        softmaxOp(logits, layout, out, true);
+    }
+
+    @Override
+    public void jacobian(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        jacobianOp(logits, layout, out);
+    }
+
+    @Override
+    public void jacobian(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        jacobianOp(logits, layout, out);
+    }
+
+    @Override
+    public void backward(FloatBuffer y, FloatBuffer upstream, Layout layout, FloatBuffer out) {
+        backwardOp(y, upstream, layout, out, false);
+    }
+
+    @Override
+    public void backward(DoubleBuffer y, DoubleBuffer upstream, Layout layout, DoubleBuffer out) {
+        backwardOp(y, upstream, layout, out, false);
+    }
+
+    @Override
+    public void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, Layout layout, FloatBuffer out) {
+        backwardOp(logSoftmax, upstream, layout, out, true);
+    }
+
+    @Override
+    public void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, Layout layout,
+                                   DoubleBuffer out) {
+        backwardOp(logSoftmax, upstream, layout, out, true);
+    }
+
+    @Override
+    public void crossEntropy(FloatBuffer logits, Layout layout, int[] labels, Reduction reduction,
+                             FloatBuffer lossOut, FloatBuffer gradientOut) {
+        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(DoubleBuffer logits, Layout layout, int[] labels, Reduction reduction,
+                             DoubleBuffer lossOut, DoubleBuffer gradientOut) {
+        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(FloatBuffer logits, Layout layout, FloatBuffer target, Reduction reduction,
+                             FloatBuffer lossOut, FloatBuffer gradientOut) {
+        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(DoubleBuffer logits, Layout layout, DoubleBuffer target, Reduction reduction,
+                             DoubleBuffer lossOut, DoubleBuffer gradientOut) {
+        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
+    }
+
     // ----------------------------------------------------------- operations
 
     private void softmaxOp(Object logits, Layout l, Object out, boolean log) {
@@ -172,6 +262,16 @@ final class DjlKernel implements SoftmaxKernel {
             return; // empty axis or no rows: nothing to write
         }
         Shape shape = view(l);
+        if (isDirect(logits)) {
+            // the caller's memory as the input tensor: one op, its result copied into out
+            try (NDArray x = fromBlob(base, (Buffer) logits, shape);
+                 NDArray y = log ? x.logSoftmax(1) : x.softmax(1)) {
+                store(y, out);
+            } finally {
+                Reference.reachabilityFence(logits);
+            }
+            return;
+        }
         NDArray kept = inputs.get().load(0, logits, shape);
         if (kept != null) {
             // one op on a kept input tensor: its result is closed right here, no per-call manager
@@ -199,6 +299,8 @@ final class DjlKernel implements SoftmaxKernel {
             // J = y_i (delta_ij - y_j), batched by broadcasting [rows, K, 1] * ([K, K] - [rows, 1, K])
             NDArray eye = m.eye(k, k, 0, x.getDataType());
             store(rowsK.expandDims(2).mul(eye.sub(rowsK.expandDims(1))), out);
+        } finally {
+            Reference.reachabilityFence(logits);
         }
     }
 
@@ -213,6 +315,9 @@ final class DjlKernel implements SoftmaxKernel {
                     ? g.sub(a.exp().mul(g.sum(AXIS, true)))        // g - exp(l) * sum(g)
                     : a.mul(g.sub(g.mul(a).sum(AXIS, true)));      // y * (g - sum(g * y))
             store(r, out);
+        } finally {
+            Reference.reachabilityFence(first);
+            Reference.reachabilityFence(upstream);
         }
     }
 
@@ -260,6 +365,9 @@ final class DjlKernel implements SoftmaxKernel {
                 case MEAN -> perRow.div((double) rows).sum(AXIS, true);
             };
             store(scale == 1 ? loss : loss.mul(scale), lossOut);
+        } finally {
+            Reference.reachabilityFence(logits);
+            Reference.reachabilityFence(targets);
         }
     }
 
@@ -295,6 +403,9 @@ final class DjlKernel implements SoftmaxKernel {
      * {@link InputTensors#MAX_BYTES}, a fresh one DJL copies the array into.
      */
     private NDArray load(NDManager m, int slot, Object array, Shape shape) {
+        if (isDirect(array)) {
+            return fromBlob(m, (Buffer) array, shape);
+        }
         NDArray kept = inputs.get().load(slot, array, shape);
         if (kept != null) {
             kept.tempAttach(m); // results computed from it belong to m; it returns to the thread when m closes
@@ -311,7 +422,30 @@ final class DjlKernel implements SoftmaxKernel {
         if (array instanceof float[] f) {
             return m.create(f, shape);
         }
+        if (array instanceof FloatBuffer f) {
+            return m.create(f, shape, DataType.FLOAT32);
+        }
+        if (array instanceof DoubleBuffer d) {
+            return m.create(d, shape, DataType.FLOAT64);
+        }
         return m.create((int[]) array, shape);
+    }
+
+    private static boolean isDirect(Object data) {
+        return data instanceof Buffer b && b.isDirect();
+    }
+
+    /**
+     * A tensor over the caller's direct buffer (position 0, native order): DJL aliases a direct
+     * {@code ByteBuffer} (PyTorch's {@code from_blob}), so the float or double view is turned back
+     * into bytes over the same memory with JNA. The caller's buffer must stay reachable until the
+     * tensor is closed (the kernel's methods fence it).
+     */
+    private static NDArray fromBlob(NDManager m, Buffer direct, Shape shape) {
+        boolean f64 = direct instanceof DoubleBuffer;
+        long bytes = (long) direct.remaining() * (f64 ? Double.BYTES : Float.BYTES);
+        ByteBuffer memory = Native.getDirectBufferPointer(direct).getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
+        return m.create(memory, shape, f64 ? DataType.FLOAT64 : DataType.FLOAT32);
     }
 
     /**
@@ -321,9 +455,15 @@ final class DjlKernel implements SoftmaxKernel {
      * which costs less below {@value #VIEW_ABOVE_BYTES} bytes.
      */
     private static void store(NDArray r, Object out) {
-        int bytes = out instanceof double[] d ? d.length * Double.BYTES : ((float[]) out).length * Float.BYTES;
+        int bytes = out instanceof double[] d ? d.length * Double.BYTES
+                : out instanceof float[] f ? f.length * Float.BYTES
+                : ((Buffer) out).remaining() * (out instanceof DoubleBuffer ? Double.BYTES : Float.BYTES);
         ByteBuffer b = r.toByteBuffer(bytes > VIEW_ABOVE_BYTES);
-        if (out instanceof double[] d) {
+        if (out instanceof FloatBuffer f) {
+            f.put(0, b.asFloatBuffer(), 0, f.remaining());
+        } else if (out instanceof DoubleBuffer d) {
+            d.put(0, b.asDoubleBuffer(), 0, d.remaining());
+        } else if (out instanceof double[] d) {
             BulkCopy.get(b.asDoubleBuffer(), d);
         } else {
             float[] f = (float[]) out;
@@ -334,8 +474,17 @@ final class DjlKernel implements SoftmaxKernel {
     private static void fill(Object out, double v) {
         if (out instanceof double[] d) {
             Arrays.fill(d, v);
+        } else if (out instanceof float[] f) {
+            Arrays.fill(f, (float) v);
+        } else if (out instanceof FloatBuffer f) {
+            for (int i = 0; i < f.limit(); i++) {
+                f.put(i, (float) v);
+            }
         } else {
-            Arrays.fill((float[]) out, (float) v);
+            DoubleBuffer d = (DoubleBuffer) out;
+            for (int i = 0; i < d.limit(); i++) {
+                d.put(i, v);
+            }
         }
     }
 }

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.Shape;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,10 +58,13 @@ final class InputTensors {
         CLEANER.register(this, m::close);
     }
 
-    /** A tensor of {@code shape} holding {@code data} (float[], double[] or int[]), in {@code slot}. */
+    /**
+     * A tensor of {@code shape} holding {@code data} (float[], double[], int[], or a heap FloatBuffer /
+     * DoubleBuffer at position 0), in {@code slot}.
+     */
     NDArray load(int slot, Object data, Shape shape) {
-        DataType type = data instanceof double[] ? DataType.FLOAT64
-                : data instanceof float[] ? DataType.FLOAT32 : DataType.INT32;
+        DataType type = data instanceof double[] || data instanceof DoubleBuffer ? DataType.FLOAT64
+                : data instanceof float[] || data instanceof FloatBuffer ? DataType.FLOAT32 : DataType.INT32;
         long size = shape.size() * type.getNumOfBytes();
         if (size > MAX_BYTES) {
             return null;
@@ -83,6 +88,10 @@ final class InputTensors {
             BulkCopy.put(d, b.asDoubleBuffer());
         } else if (data instanceof float[] f) {
             BulkCopy.put(f, b.asFloatBuffer());
+        } else if (data instanceof FloatBuffer f) {
+            b.asFloatBuffer().put(0, f, 0, f.remaining());
+        } else if (data instanceof DoubleBuffer d) {
+            b.asDoubleBuffer().put(0, d, 0, d.remaining());
         } else {
             b.asIntBuffer().put((int[]) data);
         }

@@ -143,6 +143,30 @@ class DjlProviderTest {
         }
     }
 
+    /** A direct buffer is PyTorch's input tensor itself: nothing is copied into a kept input tensor. */
+    @Test
+    void directBuffersAreTheInputTensor_heapBuffersAreCopied() {
+        try (NDManager base = Engine.getEngine("PyTorch").newBaseManager()) {
+            DjlKernel k = new DjlKernel(base);
+            Layout l = Layout.of(new int[] {3, 500}, -1);
+            java.nio.DoubleBuffer in = java.nio.ByteBuffer.allocateDirect(1500 * 8)
+                    .order(java.nio.ByteOrder.nativeOrder()).asDoubleBuffer();
+            for (int i = 0; i < 1500; i++) {
+                in.put(i, Math.sin(i));
+            }
+            java.nio.DoubleBuffer out = java.nio.DoubleBuffer.allocate(1500);
+            k.logSoftmax(in, l, out);
+            assertEquals(0, k.inputs().size(), "a direct input is not copied into a kept tensor");
+            double[] z = new double[1500];
+            in.get(0, z);
+            double[] raw = base.create(z, new Shape(3, 500)).logSoftmax(1).toDoubleArray();
+            assertArrayEquals(raw, out.array());
+            k.logSoftmax(java.nio.DoubleBuffer.wrap(z), l, out);
+            assertEquals(1, k.inputs().size(), "a heap buffer is copied into a kept input tensor");
+            assertArrayEquals(raw, out.array());
+        }
+    }
+
     @Test
     void edgeCasesThroughTheFacade() {
         double ninf = Double.NEGATIVE_INFINITY;
