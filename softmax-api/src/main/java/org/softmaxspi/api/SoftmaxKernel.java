@@ -25,9 +25,10 @@ import java.nio.FloatBuffer;
  * checks arrays and passes the kernel {@linkplain java.nio.Buffer#slice() slices}: position 0, limit and
  * capacity the operation's length, direct ones in the native byte order, outputs writable and sharing no
  * memory with an input. A kernel may move the slices' positions (the caller's buffers are not
- * affected). The default methods copy into arrays, call the array method and copy the result out,
- * so a kernel that overrides none still works; a kernel on native memory overrides them to use a
- * direct buffer in place.
+ * affected). The default methods call the array methods: a heap buffer that wraps a whole array
+ * ({@code FloatBuffer.wrap(array)}) is passed as that array, any other buffer is copied into a
+ * fresh array, and results are copied out; so a kernel that overrides none still works. A kernel on
+ * native memory overrides them to use a direct buffer in place.
  *
  * <p>Room to grow: options such as temperature or masking will arrive as an extra value argument
  * on new methods, so existing kernels keep compiling.
@@ -90,124 +91,157 @@ public interface SoftmaxKernel {
 
     /** Softmax from and into buffers; by default through arrays. */
     default void softmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        float[] o = new float[layout.size()];
+        float[] o = outputArray(out);
         softmax(array(logits), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** Softmax from and into buffers; by default through arrays. */
     default void softmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        double[] o = new double[layout.size()];
+        double[] o = outputArray(out);
         softmax(array(logits), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** Log-softmax from and into buffers; by default through arrays. */
     default void logSoftmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        float[] o = new float[layout.size()];
+        float[] o = outputArray(out);
         logSoftmax(array(logits), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** Log-softmax from and into buffers; by default through arrays. */
     default void logSoftmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        double[] o = new double[layout.size()];
+        double[] o = outputArray(out);
         logSoftmax(array(logits), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** The Jacobian from and into buffers; by default through arrays. */
     default void jacobian(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        float[] o = new float[layout.jacobianSize()];
+        float[] o = outputArray(out);
         jacobian(array(logits), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** The Jacobian from and into buffers; by default through arrays. */
     default void jacobian(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        double[] o = new double[layout.jacobianSize()];
+        double[] o = outputArray(out);
         jacobian(array(logits), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** The softmax backward from and into buffers; by default through arrays. */
     default void backward(FloatBuffer y, FloatBuffer upstream, Layout layout, FloatBuffer out) {
-        float[] o = new float[layout.size()];
+        float[] o = outputArray(out);
         backward(array(y), array(upstream), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** The softmax backward from and into buffers; by default through arrays. */
     default void backward(DoubleBuffer y, DoubleBuffer upstream, Layout layout, DoubleBuffer out) {
-        double[] o = new double[layout.size()];
+        double[] o = outputArray(out);
         backward(array(y), array(upstream), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** The log-softmax backward from and into buffers; by default through arrays. */
     default void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, Layout layout, FloatBuffer out) {
-        float[] o = new float[layout.size()];
+        float[] o = outputArray(out);
         logSoftmaxBackward(array(logSoftmax), array(upstream), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** The log-softmax backward from and into buffers; by default through arrays. */
     default void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, Layout layout,
                                     DoubleBuffer out) {
-        double[] o = new double[layout.size()];
+        double[] o = outputArray(out);
         logSoftmaxBackward(array(logSoftmax), array(upstream), layout, o);
-        out.put(0, o);
+        written(o, out);
     }
 
     /** Cross-entropy with labels from and into buffers; by default through arrays. */
     default void crossEntropy(FloatBuffer logits, Layout layout, int[] labels, Reduction reduction,
                               FloatBuffer lossOut, FloatBuffer gradientOut) {
-        float[] loss = new float[lossOut.remaining()];
-        float[] gradient = new float[layout.size()];
+        float[] loss = outputArray(lossOut);
+        float[] gradient = outputArray(gradientOut);
         crossEntropy(array(logits), layout, labels, reduction, loss, gradient);
-        lossOut.put(0, loss);
-        gradientOut.put(0, gradient);
+        written(loss, lossOut);
+        written(gradient, gradientOut);
     }
 
     /** Cross-entropy with labels from and into buffers; by default through arrays. */
     default void crossEntropy(DoubleBuffer logits, Layout layout, int[] labels, Reduction reduction,
                               DoubleBuffer lossOut, DoubleBuffer gradientOut) {
-        double[] loss = new double[lossOut.remaining()];
-        double[] gradient = new double[layout.size()];
+        double[] loss = outputArray(lossOut);
+        double[] gradient = outputArray(gradientOut);
         crossEntropy(array(logits), layout, labels, reduction, loss, gradient);
-        lossOut.put(0, loss);
-        gradientOut.put(0, gradient);
+        written(loss, lossOut);
+        written(gradient, gradientOut);
     }
 
     /** Cross-entropy with probability targets from and into buffers; by default through arrays. */
     default void crossEntropy(FloatBuffer logits, Layout layout, FloatBuffer target, Reduction reduction,
                               FloatBuffer lossOut, FloatBuffer gradientOut) {
-        float[] loss = new float[lossOut.remaining()];
-        float[] gradient = new float[layout.size()];
+        float[] loss = outputArray(lossOut);
+        float[] gradient = outputArray(gradientOut);
         crossEntropy(array(logits), layout, array(target), reduction, loss, gradient);
-        lossOut.put(0, loss);
-        gradientOut.put(0, gradient);
+        written(loss, lossOut);
+        written(gradient, gradientOut);
     }
 
     /** Cross-entropy with probability targets from and into buffers; by default through arrays. */
     default void crossEntropy(DoubleBuffer logits, Layout layout, DoubleBuffer target, Reduction reduction,
                               DoubleBuffer lossOut, DoubleBuffer gradientOut) {
-        double[] loss = new double[lossOut.remaining()];
-        double[] gradient = new double[layout.size()];
+        double[] loss = outputArray(lossOut);
+        double[] gradient = outputArray(gradientOut);
         crossEntropy(array(logits), layout, array(target), reduction, loss, gradient);
-        lossOut.put(0, loss);
-        gradientOut.put(0, gradient);
+        written(loss, lossOut);
+        written(gradient, gradientOut);
+    }
+
+    // A heap buffer over a whole array (FloatBuffer.wrap(array)) is used as that array, with no copy;
+    // any other buffer is copied into a fresh array and results are copied out.
+
+    private static boolean wholeArray(java.nio.Buffer b) {
+        return b.hasArray() && b.arrayOffset() == 0 && java.lang.reflect.Array.getLength(b.array()) == b.remaining();
     }
 
     private static float[] array(FloatBuffer b) {
+        if (wholeArray(b)) {
+            return b.array();
+        }
         float[] a = new float[b.remaining()];
-        b.get(b.position(), a);
+        b.get(0, a);
         return a;
     }
 
     private static double[] array(DoubleBuffer b) {
+        if (wholeArray(b)) {
+            return b.array();
+        }
         double[] a = new double[b.remaining()];
-        b.get(b.position(), a);
+        b.get(0, a);
         return a;
+    }
+
+    private static float[] outputArray(FloatBuffer out) {
+        return wholeArray(out) ? out.array() : new float[out.remaining()];
+    }
+
+    private static double[] outputArray(DoubleBuffer out) {
+        return wholeArray(out) ? out.array() : new double[out.remaining()];
+    }
+
+    private static void written(float[] result, FloatBuffer out) {
+        if (!out.hasArray() || result != out.array()) {
+            out.put(0, result);
+        }
+    }
+
+    private static void written(double[] result, DoubleBuffer out) {
+        if (!out.hasArray() || result != out.array()) {
+            out.put(0, result);
+        }
     }
 }
