@@ -125,7 +125,9 @@ final class ReportCommand implements Callable<Integer> {
             case "scalarLoop" -> "softmax";
             default -> method;
         };
-        if (cls.equals("BaselineBenchmark")) {
+        if (cls.equals("BufferBenchmark")) {
+            provider = provider + " (direct buffers)";
+        } else if (cls.equals("BaselineBenchmark")) {
             provider = method.equals("copy") ? "copy (baseline)" : "scalar loop (baseline)";
         } else if (cls.endsWith("OpAloneBenchmark")) {
             provider = cls.substring(0, cls.length() - "OpAloneBenchmark".length()).toLowerCase(Locale.ROOT)
@@ -249,7 +251,10 @@ final class ReportCommand implements Callable<Integer> {
         return sb.append('\n').toString();
     }
 
-    /** The library adapters beside their library's own op alone, measured in the same run (generated). */
+    /**
+     * The library adapters beside their library's own op alone, measured in the same run (generated):
+     * from and into Java arrays, and from and into direct buffers when the run has them.
+     */
     private static String adapters(List<Result> all, String mode) {
         StringBuilder sb = new StringBuilder();
         for (String[] lib : new String[][] {{"djl", "djl op alone", "PyTorch"}, {"nd4j", "nd4j op alone", "ND4J"}}) {
@@ -260,17 +265,24 @@ final class ReportCommand implements Callable<Integer> {
                             && r.provider().equals(lib[0])).sorted(Comparator.comparingLong(Result::elements))
                             .forEach(r -> find(all, mode, op, dtype, r.shape(), lib[1]).ifPresent(a -> {
                                 Optional<Result> copy = find(all, mode, op, dtype, r.shape(), "copy (baseline)");
+                                Optional<Result> direct = find(all, mode, op, dtype, r.shape(),
+                                        lib[0] + " (direct buffers)");
                                 rows.add("| " + op + " | " + dtype + " | " + r.shape() + " | " + fmt(r.nsPerCall())
-                                        + " | " + fmt(a.nsPerCall()) + " | " + fmt(r.nsPerCall() / a.nsPerCall())
+                                        + " | " + fmt(r.nsPerCall() / a.nsPerCall())
+                                        + " | " + direct.map(d -> fmt(d.nsPerCall())).orElse("–")
+                                        + " | " + direct.map(d -> fmt(d.nsPerCall() / a.nsPerCall())).orElse("–")
+                                        + " | " + fmt(a.nsPerCall())
                                         + " | " + copy.map(c -> fmt(c.nsPerCall())).orElse("–") + " |");
                             }));
                 }
             }
             if (!rows.isEmpty()) {
                 sb.append("Provider `").append(lib[0]).append("` beside ").append(lib[2])
-                        .append("'s op called alone on a pre-made native array (generated; ns per call):\n\n")
-                        .append("| op | dtype | shape | provider | op alone | × op alone | copy |\n")
-                        .append("|---|---|---|---:|---:|---:|---:|\n");
+                        .append("'s op called alone on a pre-made native array (generated; ns per call): from and"
+                                + " into Java arrays, and from and into native-order direct buffers:\n\n")
+                        .append("| op | dtype | shape | arrays | × op alone | direct buffers | × op alone | op alone"
+                                + " | copy |\n")
+                        .append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
                 rows.forEach(row -> sb.append(row).append('\n'));
                 sb.append('\n');
             }
