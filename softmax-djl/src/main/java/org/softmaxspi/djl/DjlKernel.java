@@ -3,6 +3,7 @@ package org.softmaxspi.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import com.sun.jna.Native;
@@ -66,11 +67,13 @@ import org.softmaxspi.api.SoftmaxKernel;
  * a multi-level cascade whose first level is lane-blocked like {@code reduce_all}.
  *
  * <h2>Copies and allocations per call</h2>
- * A direct buffer is not copied in: it becomes the input tensor itself (DJL's {@code create} of a
+ * A direct buffer of at least {@value #DEFAULT_ZERO_COPY_FROM_BYTES} bytes ({@value #ZERO_COPY_PROPERTY})
+ * is not copied in: it becomes the input tensor itself (DJL's {@code create} of a
  * direct {@code ByteBuffer} is PyTorch's {@code from_blob}; JNA gives the bytes over a float or
  * double view's memory). Results are always copied once into the output (array or buffer): PyTorch
  * allocates each op's result and DJL's JNI has no {@code out=} variant that would write into the
- * caller's memory. Arrays and heap buffers: each input is copied once, from the Java array into a per-thread direct buffer that a kept input
+ * caller's memory; into a large direct output by PyTorch's own copy. Arrays, heap buffers and small
+ * direct buffers: each input is copied once, from the Java array into a per-thread direct buffer that a kept input
  * tensor aliases ({@link InputTensors}); each result is copied once, from the result tensor's memory
  * straight into the caller's array. Every op allocates its result tensor natively (PyTorch's CPU
  * allocator); the Java side allocates only small wrappers. Each call's tensors live in a sub-manager
@@ -89,8 +92,26 @@ final class DjlKernel implements SoftmaxKernel {
     private final NDManager base;
     private final ThreadLocal<InputTensors> inputs;
 
+    /** The system property that sets the smallest direct input used in place: {@value}. */
+    static final String ZERO_COPY_PROPERTY = "softmax.djl.zeroCopyFromBytes";
+
+    /**
+     * Direct inputs of at least this many bytes become PyTorch's tensor in place, smaller ones are copied
+     * into the kept input tensors like arrays: a tensor over the caller's memory costs about 5 µs per
+     * call here (JNA's view, {@code from_blob}, closing), a 1×10 softmax from a kept tensor 3 µs.
+     */
+    static final long DEFAULT_ZERO_COPY_FROM_BYTES = 64 << 10;
+
+    private final long zeroCopyFromBytes;
+
     DjlKernel(NDManager base) {
+        this(base, Long.getLong(ZERO_COPY_PROPERTY, DEFAULT_ZERO_COPY_FROM_BYTES));
+    }
+
+    /** A kernel that uses direct inputs of at least {@code zeroCopyFromBytes} bytes in place. */
+    DjlKernel(NDManager base, long zeroCopyFromBytes) {
         this.base = base;
+        this.zeroCopyFromBytes = zeroCopyFromBytes;
         this.inputs = ThreadLocal.withInitial(() -> new InputTensors(base));
     }
 
@@ -262,7 +283,7 @@ final class DjlKernel implements SoftmaxKernel {
             return; // empty axis or no rows: nothing to write
         }
         Shape shape = view(l);
-        if (isDirect(logits)) {
+        if (inPlace(logits)) {
             // the caller's memory as the input tensor: one op, its result copied into out
             try (NDArray x = fromBlob(base, (Buffer) logits, shape);
                  NDArray y = log ? x.logSoftmax(1) : x.softmax(1)) {
@@ -403,7 +424,7 @@ final class DjlKernel implements SoftmaxKernel {
      * {@link InputTensors#MAX_BYTES}, a fresh one DJL copies the array into.
      */
     private NDArray load(NDManager m, int slot, Object array, Shape shape) {
-        if (isDirect(array)) {
+        if (inPlace(array)) {
             return fromBlob(m, (Buffer) array, shape);
         }
         NDArray kept = inputs.get().load(slot, array, shape);
@@ -435,6 +456,12 @@ final class DjlKernel implements SoftmaxKernel {
         return data instanceof Buffer b && b.isDirect();
     }
 
+    /** Whether {@code data} is a direct buffer large enough to be used in place. */
+    private boolean inPlace(Object data) {
+        return isDirect(data) && (long) ((Buffer) data).remaining()
+                * (data instanceof DoubleBuffer ? Double.BYTES : Float.BYTES) >= zeroCopyFromBytes;
+    }
+
     /**
      * A tensor over the caller's direct buffer (position 0, native order): DJL aliases a direct
      * {@code ByteBuffer} (PyTorch's {@code from_blob}), so the float or double view is turned back
@@ -449,7 +476,8 @@ final class DjlKernel implements SoftmaxKernel {
     }
 
     /**
-     * Copies a result of the caller's dtype into {@code out}: large results straight from tensor memory
+     * Copies a result of the caller's dtype into {@code out}: large results into a direct buffer by
+     * PyTorch's copy into a tensor over it, into arrays straight from tensor memory
      * (a direct view, {@code toByteBuffer(true)}: five JNI calls to check device, layout and
      * contiguity), small ones through one JNI copy into a heap buffer ({@code toByteBuffer(false)}),
      * which costs less below {@value #VIEW_ABOVE_BYTES} bytes.
@@ -458,6 +486,16 @@ final class DjlKernel implements SoftmaxKernel {
         int bytes = out instanceof double[] d ? d.length * Double.BYTES
                 : out instanceof float[] f ? f.length * Float.BYTES
                 : ((Buffer) out).remaining() * (out instanceof DoubleBuffer ? Double.BYTES : Float.BYTES);
+        if (bytes > VIEW_ABOVE_BYTES && isDirect(out)) {
+            // PyTorch's own copy (parallel) into a tensor over the caller's memory: 16 MB took 0.85 ms
+            // here against 1.25 ms for one Java bulk copy
+            try (NDArray o = fromBlob(r.getManager(), (Buffer) out, r.getShape())) {
+                o.set(new NDIndex("..."), r);
+            } finally {
+                Reference.reachabilityFence(out);
+            }
+            return;
+        }
         ByteBuffer b = r.toByteBuffer(bytes > VIEW_ABOVE_BYTES);
         if (out instanceof FloatBuffer f) {
             f.put(0, b.asFloatBuffer(), 0, f.remaining());

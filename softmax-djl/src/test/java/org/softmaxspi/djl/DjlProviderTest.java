@@ -167,6 +167,43 @@ class DjlProviderTest {
         }
     }
 
+    /** At the default threshold a small direct input is copied into a kept input tensor (cheaper than from_blob). */
+    @Test
+    void smallDirectInputsAreCopied_atTheDefaultThreshold() {
+        try (NDManager base = Engine.getEngine("PyTorch").newBaseManager()) {
+            DjlKernel k = new DjlKernel(base, DjlKernel.DEFAULT_ZERO_COPY_FROM_BYTES);
+            java.nio.FloatBuffer in = java.nio.ByteBuffer.allocateDirect(40).order(java.nio.ByteOrder.nativeOrder())
+                    .asFloatBuffer().put(0, new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+            java.nio.FloatBuffer out = java.nio.FloatBuffer.allocate(10);
+            k.softmax(in, Layout.of(new int[] {1, 10}, -1), out);
+            assertEquals(1, k.inputs().size(), "copied into a kept input tensor");
+            assertArrayEquals(base.create(new float[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, new Shape(1, 10)).softmax(1)
+                    .toFloatArray(), out.array());
+        }
+    }
+
+    /** The README's buffer example, as written there: a DJL tensor's memory straight into softmax. */
+    @Test
+    void readmeExample() {
+        int rows = 4;
+        int k = 300;
+        float[] data = new float[rows * k];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) Math.cos(i * 0.37) * 9;
+        }
+        try (NDManager m = NDManager.newBaseManager("PyTorch"); ai.djl.ndarray.NDArray logits = m.create(data,
+                new Shape(rows, k))) {
+            java.nio.FloatBuffer z = logits.toByteBuffer(true).asFloatBuffer();
+            java.nio.FloatBuffer y = java.nio.ByteBuffer.allocateDirect(z.remaining() * Float.BYTES)
+                    .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+            SoftmaxProviders.get("djl").softmax(z, new int[] {rows, k}, -1, y);
+            float[] got = new float[rows * k];
+            y.get(0, got);
+            assertArrayEquals(logits.softmax(1).toFloatArray(), got);
+            assertTrue(z.isDirect(), "DJL's toByteBuffer(true) is a view of the tensor's memory");
+        }
+    }
+
     @Test
     void edgeCasesThroughTheFacade() {
         double ninf = Double.NEGATIVE_INFINITY;

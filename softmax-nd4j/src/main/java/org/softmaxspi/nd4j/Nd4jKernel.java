@@ -74,11 +74,13 @@ import org.softmaxspi.api.SoftmaxKernel;
  * ({@link ScratchCache}: at most {@value #CACHE_ENTRIES} layouts and {@value #CACHE_BYTES} bytes per
  * thread; larger calls use fresh buffers that are closed right after). Arrays are copied from the
  * Java arrays into native memory (one bulk {@code put}) and the results back (one bulk {@code get}).
- * Direct buffers are not copied at all: an ND4J array is made over the caller's memory
+ * Direct buffers of at least {@value #DEFAULT_ZERO_COPY_FROM_BYTES} bytes
+ * ({@value #ZERO_COPY_PROPERTY}) are not copied at all: an ND4J array is made over the caller's memory
  * ({@code Nd4j.createBuffer(new FloatPointer(buffer), …)}, which ND4J does not own and never frees)
  * and ND4J's ops read the inputs there and write the result there (the softmax through a context
  * made for that call, so that nothing kept refers to the caller's memory); only small per-row
- * results (the losses) are copied. Heap buffers are copied as arrays are.
+ * results (the losses) are copied. Heap buffers, and smaller direct ones (where making ND4J's arrays
+ * costs more than the copy), are copied as arrays are.
  */
 final class Nd4jKernel implements SoftmaxKernel {
 
@@ -89,6 +91,28 @@ final class Nd4jKernel implements SoftmaxKernel {
      * a float64 log-softmax of that size at the former 64 MiB.
      */
     static final long CACHE_BYTES = 256L << 20;
+
+    /** The system property that sets the smallest direct buffer used in place: {@value}. */
+    static final String ZERO_COPY_PROPERTY = "softmax.nd4j.zeroCopyFromBytes";
+
+    /**
+     * Direct buffers of at least this many bytes are used in place, smaller ones copied like heap
+     * buffers: making ND4J's arrays and a context over the caller's memory costs 17–33 µs per call here
+     * (two {@code Nd4j.create(DataBuffer, shape)} of 4–7 µs each, a fresh context, closing), while a
+     * 1×10 softmax through the kept scratch takes 2 µs and copying 64 KiB both ways about 10 µs.
+     */
+    static final long DEFAULT_ZERO_COPY_FROM_BYTES = 64 << 10;
+
+    private final long zeroCopyFromBytes;
+
+    Nd4jKernel() {
+        this(Long.getLong(ZERO_COPY_PROPERTY, DEFAULT_ZERO_COPY_FROM_BYTES));
+    }
+
+    /** A kernel that uses direct buffers of at least {@code zeroCopyFromBytes} bytes in place. */
+    Nd4jKernel(long zeroCopyFromBytes) {
+        this.zeroCopyFromBytes = zeroCopyFromBytes;
+    }
 
     private final ThreadLocal<ScratchCache<Scratch.Key, Scratch>> caches =
             ThreadLocal.withInitial(() -> new ScratchCache<>(CACHE_ENTRIES, CACHE_BYTES));
@@ -345,7 +369,7 @@ final class Nd4jKernel implements SoftmaxKernel {
             int rows = s.rows;
             int k = s.k;
             INDArray rowsK = s.inner == 1 ? y : s.toRows("yRows", y);   // one row per slice
-            boolean direct = isDirect(out);
+            boolean direct = inPlace(out);
             INDArray j = direct ? s.wrap((Buffer) out, rows, k, k) : s.array("jacobian", s.io, rows, k, k);
             INDArray col = s.view("col", () -> rowsK.reshape('c', rows, k, 1));
             INDArray row = s.view("row", () -> rowsK.reshape('c', rows, 1, k));
@@ -475,21 +499,23 @@ final class Nd4jKernel implements SoftmaxKernel {
 
     // -------------------------------------------------------------- helpers
 
-    private static boolean isDirect(Object data) {
-        return data instanceof Buffer b && b.isDirect();
+    /** Whether {@code data} is a direct buffer large enough to be used in place. */
+    private boolean inPlace(Object data) {
+        return data instanceof Buffer b && b.isDirect()
+                && (long) b.remaining() * (b instanceof DoubleBuffer ? Double.BYTES : Float.BYTES) >= zeroCopyFromBytes;
     }
 
     /** An input in native memory: the caller's direct buffer itself, or a scratch array it is copied into. */
-    private static INDArray load(Scratch s, int slot, Object data) {
+    private INDArray load(Scratch s, int slot, Object data) {
         if (data instanceof Buffer b) {
-            return b.isDirect() ? s.wrapData(b) : s.load(slot, b);
+            return inPlace(b) ? s.wrapData(b) : s.load(slot, b);
         }
         return data instanceof double[] d ? s.load(slot, d) : s.load(slot, (float[]) data);
     }
 
     /** Where a result of the data's shape is computed: the caller's direct buffer itself, or a scratch array. */
-    private static INDArray output(Scratch s, Object out) {
-        return isDirect(out) ? s.wrapData((Buffer) out) : s.out();
+    private INDArray output(Scratch s, Object out) {
+        return inPlace(out) ? s.wrapData((Buffer) out) : s.out();
     }
 
     /** Copies a result into {@code dst}, unless it was computed in the caller's direct buffer already. */

@@ -137,4 +137,24 @@ class Nd4jProviderTest {
         k.softmax(java.nio.FloatBuffer.wrap(z), Layout.of(new int[] {2, 2000}, -1), out);
         assertTrue(k.cache().bytes() >= 2 * 4000 * 4, "a heap buffer is copied into scratch: " + k.cache().bytes());
     }
+
+    /** At the default threshold a small direct buffer is copied into the kept scratch (cheaper than ND4J's wrappers). */
+    @Test
+    void smallDirectBuffersAreCopied_atTheDefaultThreshold() {
+        Nd4jKernel k = new Nd4jKernel(Nd4jKernel.DEFAULT_ZERO_COPY_FROM_BYTES);
+        Layout l = Layout.of(new int[] {2, 5}, -1);
+        java.nio.DoubleBuffer in = java.nio.ByteBuffer.allocateDirect(80).order(java.nio.ByteOrder.nativeOrder())
+                .asDoubleBuffer();
+        java.nio.DoubleBuffer out = java.nio.ByteBuffer.allocateDirect(80).order(java.nio.ByteOrder.nativeOrder())
+                .asDoubleBuffer();
+        double[] z = {1, 2, 3, 4, 5, -1, 0, 1, 2, 30};
+        in.put(0, z);
+        k.softmax(in, l, out);
+        assertTrue(k.cache().bytes() > 0, "copied into scratch");
+        double[] expected = new double[10];
+        k.softmax(z, l, expected);
+        double[] got = new double[10];
+        out.get(0, got);
+        assertArrayEquals(expected, got, 0);
+    }
 }
