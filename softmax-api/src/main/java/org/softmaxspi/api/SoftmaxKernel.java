@@ -26,8 +26,8 @@ import java.nio.FloatBuffer;
  * capacity the operation's length, direct ones in the native byte order, outputs writable and sharing no
  * memory with an input. A kernel may move the slices' positions (the caller's buffers are not
  * affected). The default methods call the array methods: a heap buffer that wraps a whole array
- * ({@code FloatBuffer.wrap(array)}) is passed as that array, any other buffer is copied into a
- * fresh array, and results are copied out; so a kernel that overrides none still works. A kernel on
+ * ({@code FloatBuffer.wrap(array)}) is passed as that array, any other buffer is copied into an
+ * array the calling thread keeps for the next call, and results are copied out; so a kernel that overrides none still works. A kernel on
  * native memory overrides them to use a direct buffer in place.
  *
  * <p>Room to grow: options such as temperature or masking will arrive as an extra value argument
@@ -91,81 +91,81 @@ public interface SoftmaxKernel {
 
     /** Softmax from and into buffers; by default through arrays. */
     default void softmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        float[] o = outputArray(out);
-        softmax(array(logits), layout, o);
+        float[] o = outputArray(out, 2);
+        softmax(array(logits, 0), layout, o);
         written(o, out);
     }
 
     /** Softmax from and into buffers; by default through arrays. */
     default void softmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        double[] o = outputArray(out);
-        softmax(array(logits), layout, o);
+        double[] o = outputArray(out, 2);
+        softmax(array(logits, 0), layout, o);
         written(o, out);
     }
 
     /** Log-softmax from and into buffers; by default through arrays. */
     default void logSoftmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        float[] o = outputArray(out);
-        logSoftmax(array(logits), layout, o);
+        float[] o = outputArray(out, 2);
+        logSoftmax(array(logits, 0), layout, o);
         written(o, out);
     }
 
     /** Log-softmax from and into buffers; by default through arrays. */
     default void logSoftmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        double[] o = outputArray(out);
-        logSoftmax(array(logits), layout, o);
+        double[] o = outputArray(out, 2);
+        logSoftmax(array(logits, 0), layout, o);
         written(o, out);
     }
 
     /** The Jacobian from and into buffers; by default through arrays. */
     default void jacobian(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        float[] o = outputArray(out);
-        jacobian(array(logits), layout, o);
+        float[] o = outputArray(out, 2);
+        jacobian(array(logits, 0), layout, o);
         written(o, out);
     }
 
     /** The Jacobian from and into buffers; by default through arrays. */
     default void jacobian(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        double[] o = outputArray(out);
-        jacobian(array(logits), layout, o);
+        double[] o = outputArray(out, 2);
+        jacobian(array(logits, 0), layout, o);
         written(o, out);
     }
 
     /** The softmax backward from and into buffers; by default through arrays. */
     default void backward(FloatBuffer y, FloatBuffer upstream, Layout layout, FloatBuffer out) {
-        float[] o = outputArray(out);
-        backward(array(y), array(upstream), layout, o);
+        float[] o = outputArray(out, 2);
+        backward(array(y, 0), array(upstream, 1), layout, o);
         written(o, out);
     }
 
     /** The softmax backward from and into buffers; by default through arrays. */
     default void backward(DoubleBuffer y, DoubleBuffer upstream, Layout layout, DoubleBuffer out) {
-        double[] o = outputArray(out);
-        backward(array(y), array(upstream), layout, o);
+        double[] o = outputArray(out, 2);
+        backward(array(y, 0), array(upstream, 1), layout, o);
         written(o, out);
     }
 
     /** The log-softmax backward from and into buffers; by default through arrays. */
     default void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, Layout layout, FloatBuffer out) {
-        float[] o = outputArray(out);
-        logSoftmaxBackward(array(logSoftmax), array(upstream), layout, o);
+        float[] o = outputArray(out, 2);
+        logSoftmaxBackward(array(logSoftmax, 0), array(upstream, 1), layout, o);
         written(o, out);
     }
 
     /** The log-softmax backward from and into buffers; by default through arrays. */
     default void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, Layout layout,
                                     DoubleBuffer out) {
-        double[] o = outputArray(out);
-        logSoftmaxBackward(array(logSoftmax), array(upstream), layout, o);
+        double[] o = outputArray(out, 2);
+        logSoftmaxBackward(array(logSoftmax, 0), array(upstream, 1), layout, o);
         written(o, out);
     }
 
     /** Cross-entropy with labels from and into buffers; by default through arrays. */
     default void crossEntropy(FloatBuffer logits, Layout layout, int[] labels, Reduction reduction,
                               FloatBuffer lossOut, FloatBuffer gradientOut) {
-        float[] loss = outputArray(lossOut);
-        float[] gradient = outputArray(gradientOut);
-        crossEntropy(array(logits), layout, labels, reduction, loss, gradient);
+        float[] loss = outputArray(lossOut, 2);
+        float[] gradient = outputArray(gradientOut, 3);
+        crossEntropy(array(logits, 0), layout, labels, reduction, loss, gradient);
         written(loss, lossOut);
         written(gradient, gradientOut);
     }
@@ -173,9 +173,9 @@ public interface SoftmaxKernel {
     /** Cross-entropy with labels from and into buffers; by default through arrays. */
     default void crossEntropy(DoubleBuffer logits, Layout layout, int[] labels, Reduction reduction,
                               DoubleBuffer lossOut, DoubleBuffer gradientOut) {
-        double[] loss = outputArray(lossOut);
-        double[] gradient = outputArray(gradientOut);
-        crossEntropy(array(logits), layout, labels, reduction, loss, gradient);
+        double[] loss = outputArray(lossOut, 2);
+        double[] gradient = outputArray(gradientOut, 3);
+        crossEntropy(array(logits, 0), layout, labels, reduction, loss, gradient);
         written(loss, lossOut);
         written(gradient, gradientOut);
     }
@@ -183,9 +183,9 @@ public interface SoftmaxKernel {
     /** Cross-entropy with probability targets from and into buffers; by default through arrays. */
     default void crossEntropy(FloatBuffer logits, Layout layout, FloatBuffer target, Reduction reduction,
                               FloatBuffer lossOut, FloatBuffer gradientOut) {
-        float[] loss = outputArray(lossOut);
-        float[] gradient = outputArray(gradientOut);
-        crossEntropy(array(logits), layout, array(target), reduction, loss, gradient);
+        float[] loss = outputArray(lossOut, 2);
+        float[] gradient = outputArray(gradientOut, 3);
+        crossEntropy(array(logits, 0), layout, array(target, 1), reduction, loss, gradient);
         written(loss, lossOut);
         written(gradient, gradientOut);
     }
@@ -193,44 +193,44 @@ public interface SoftmaxKernel {
     /** Cross-entropy with probability targets from and into buffers; by default through arrays. */
     default void crossEntropy(DoubleBuffer logits, Layout layout, DoubleBuffer target, Reduction reduction,
                               DoubleBuffer lossOut, DoubleBuffer gradientOut) {
-        double[] loss = outputArray(lossOut);
-        double[] gradient = outputArray(gradientOut);
-        crossEntropy(array(logits), layout, array(target), reduction, loss, gradient);
+        double[] loss = outputArray(lossOut, 2);
+        double[] gradient = outputArray(gradientOut, 3);
+        crossEntropy(array(logits, 0), layout, array(target, 1), reduction, loss, gradient);
         written(loss, lossOut);
         written(gradient, gradientOut);
     }
 
     // A heap buffer over a whole array (FloatBuffer.wrap(array)) is used as that array, with no copy;
-    // any other buffer is copied into a fresh array and results are copied out.
+    // any other buffer is copied into an array kept by the thread (ThreadArrays) and results copied out.
 
     private static boolean wholeArray(java.nio.Buffer b) {
         return b.hasArray() && b.arrayOffset() == 0 && java.lang.reflect.Array.getLength(b.array()) == b.remaining();
     }
 
-    private static float[] array(FloatBuffer b) {
+    private static float[] array(FloatBuffer b, int slot) {
         if (wholeArray(b)) {
             return b.array();
         }
-        float[] a = new float[b.remaining()];
+        float[] a = ThreadArrays.floats(slot, b.remaining());
         b.get(0, a);
         return a;
     }
 
-    private static double[] array(DoubleBuffer b) {
+    private static double[] array(DoubleBuffer b, int slot) {
         if (wholeArray(b)) {
             return b.array();
         }
-        double[] a = new double[b.remaining()];
+        double[] a = ThreadArrays.doubles(slot, b.remaining());
         b.get(0, a);
         return a;
     }
 
-    private static float[] outputArray(FloatBuffer out) {
-        return wholeArray(out) ? out.array() : new float[out.remaining()];
+    private static float[] outputArray(FloatBuffer out, int slot) {
+        return wholeArray(out) ? out.array() : ThreadArrays.floats(slot, out.remaining());
     }
 
-    private static double[] outputArray(DoubleBuffer out) {
-        return wholeArray(out) ? out.array() : new double[out.remaining()];
+    private static double[] outputArray(DoubleBuffer out, int slot) {
+        return wholeArray(out) ? out.array() : ThreadArrays.doubles(slot, out.remaining());
     }
 
     private static void written(float[] result, FloatBuffer out) {
