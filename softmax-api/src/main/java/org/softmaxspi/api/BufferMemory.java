@@ -89,10 +89,8 @@ final class BufferMemory {
                 Object sa = ofBuffer.invoke(a);
                 Object sb = ofBuffer.invoke(b);
                 return ((Optional<?>) overlapping.invoke(sa, sb)).isPresent();
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw unchecked(e);
             }
         }
 
@@ -171,10 +169,8 @@ final class BufferMemory {
         private long start(Buffer b) {
             try {
                 return (long) getLong.invoke(b, address) + (long) b.position() * width(b);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw unchecked(e);
             }
         }
 
@@ -196,20 +192,16 @@ final class BufferMemory {
                     return base((Buffer) getObject.invoke(b, viewed));
                 }
                 throw new IllegalStateException("no backing array found in " + b.getClass().getName());
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw unchecked(e);
             }
         }
 
         private long offset(Field f) {
             try {
                 return (long) fieldOffset.invoke(f);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw unchecked(e);
             }
         }
 
@@ -235,6 +227,14 @@ final class BufferMemory {
         public String name() {
             return "backing arrays only";
         }
+    }
+
+    /** A method handle's throwable as it is when unchecked, else wrapped. */
+    private static RuntimeException unchecked(Throwable e) {
+        if (e instanceof Error err) {
+            throw err;
+        }
+        return e instanceof RuntimeException r ? r : new IllegalStateException(e);
     }
 
     private static int width(Buffer b) {

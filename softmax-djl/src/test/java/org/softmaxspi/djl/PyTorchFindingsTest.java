@@ -156,6 +156,23 @@ class PyTorchFindingsTest {
     }
 
     /** Finding 5: NDArrays.where does not broadcast (PyTorch's where does), so the provider passes full-size zeros. */
+    /**
+     * DJL aliases only a direct {@code ByteBuffer} ({@code from_blob}); a direct {@code FloatBuffer} is copied,
+     * which is why the provider makes a byte view of a float buffer's memory (README finding 10).
+     */
+    @Test
+    void onlyDirectByteBuffersAreAliased() {
+        try (NDManager m = manager.newSubManager()) {
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocateDirect(8).order(java.nio.ByteOrder.nativeOrder());
+            java.nio.FloatBuffer floats = bytes.asFloatBuffer();
+            NDArray fromBytes = m.create(bytes, new Shape(2), ai.djl.ndarray.types.DataType.FLOAT32);
+            NDArray fromFloats = m.create(floats, new Shape(2), ai.djl.ndarray.types.DataType.FLOAT32);
+            floats.put(0, 7f);
+            assertEquals(7f, fromBytes.getFloat(0), "a direct ByteBuffer is the tensor's memory");
+            assertEquals(0f, fromFloats.getFloat(0), "a direct FloatBuffer was copied");
+        }
+    }
+
     @Test
     void whereDoesNotBroadcast() {
         try (NDManager m = manager.newSubManager()) {
