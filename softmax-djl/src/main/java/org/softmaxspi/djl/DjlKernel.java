@@ -97,9 +97,6 @@ final class DjlKernel implements SoftmaxKernel {
     /** Results larger than this are read through a direct view of tensor memory, smaller ones copied. */
     static final int VIEW_ABOVE_BYTES = 64 << 10;
 
-    private final NDManager base;
-    private final ThreadLocal<InputTensors> inputs;
-
     /** The system property that sets the smallest direct input used in place: {@value}. */
     static final String ZERO_COPY_PROPERTY = "softmax.djl.zeroCopyFromBytes";
 
@@ -110,6 +107,8 @@ final class DjlKernel implements SoftmaxKernel {
      */
     static final long DEFAULT_ZERO_COPY_FROM_BYTES = 64 << 10;
 
+    private final NDManager base;
+    private final ThreadLocal<InputTensors> inputs;
     private final long zeroCopyFromBytes;
 
     DjlKernel(NDManager base) {

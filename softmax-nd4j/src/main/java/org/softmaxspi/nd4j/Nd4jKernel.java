@@ -104,6 +104,8 @@ final class Nd4jKernel implements SoftmaxKernel {
     static final long DEFAULT_ZERO_COPY_FROM_BYTES = 64 << 10;
 
     private final long zeroCopyFromBytes;
+    private final ThreadLocal<ScratchCache<Scratch.Key, Scratch>> caches =
+            ThreadLocal.withInitial(() -> new ScratchCache<>(CACHE_ENTRIES, CACHE_BYTES));
 
     Nd4jKernel() {
         this(Long.getLong(ZERO_COPY_PROPERTY, DEFAULT_ZERO_COPY_FROM_BYTES));
@@ -114,8 +116,6 @@ final class Nd4jKernel implements SoftmaxKernel {
         this.zeroCopyFromBytes = zeroCopyFromBytes;
     }
 
-    private final ThreadLocal<ScratchCache<Scratch.Key, Scratch>> caches =
-            ThreadLocal.withInitial(() -> new ScratchCache<>(CACHE_ENTRIES, CACHE_BYTES));
 
     private interface Work {
         void run(Scratch s);
