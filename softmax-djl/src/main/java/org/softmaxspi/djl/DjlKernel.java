@@ -17,7 +17,7 @@ import java.util.Arrays;
 import org.softmaxspi.api.BulkCopy;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Reduction;
-import org.softmaxspi.api.SoftmaxKernel;
+import org.softmaxspi.api.UntypedKernel;
 
 /**
  * The DJL kernel: every operation runs PyTorch's own CPU kernels through DJL {@link NDArray}s, in the
@@ -82,7 +82,7 @@ import org.softmaxspi.api.SoftmaxKernel;
  * <p>Thread-safe: the base manager is shared (DJL synchronizes attaching sub-managers), everything
  * else is per call or per thread.
  */
-final class DjlKernel implements SoftmaxKernel {
+final class DjlKernel extends UntypedKernel {
 
     private static final int[] AXIS = {1};
 
@@ -127,165 +127,10 @@ final class DjlKernel implements SoftmaxKernel {
         return inputs.get();
     }
 
-    // ------------------------------------------------------------------ SPI
-
-    @Override
-    public void softmax(float[] logits, Layout layout, float[] out) {
-        softmaxOp(logits, layout, out, false);
-    }
-
-    @Override
-    public void softmax(double[] logits, Layout layout, double[] out) {
-        softmaxOp(logits, layout, out, false);
-    }
-
-    @Override
-    public void logSoftmax(float[] logits, Layout layout, float[] out) {
-        softmaxOp(logits, layout, out, true);
-    }
-
-    @Override
-    public void logSoftmax(double[] logits, Layout layout, double[] out) {
-        softmaxOp(logits, layout, out, true);
-    }
-
-    @Override
-    public void jacobian(float[] logits, Layout layout, float[] out) {
-        jacobianOp(logits, layout, out);
-    }
-
-    @Override
-    public void jacobian(double[] logits, Layout layout, double[] out) {
-        jacobianOp(logits, layout, out);
-    }
-
-    @Override
-    public void backward(float[] y, float[] upstream, Layout layout, float[] out) {
-        backwardOp(y, upstream, layout, out, false);
-    }
-
-    @Override
-    public void backward(double[] y, double[] upstream, Layout layout, double[] out) {
-        backwardOp(y, upstream, layout, out, false);
-    }
-
-    @Override
-    public void logSoftmaxBackward(float[] logSoftmax, float[] upstream, Layout layout, float[] out) {
-        backwardOp(logSoftmax, upstream, layout, out, true);
-    }
-
-    @Override
-    public void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, double[] out) {
-        backwardOp(logSoftmax, upstream, layout, out, true);
-    }
-
-    @Override
-    public void crossEntropy(float[] logits, Layout layout, int[] labels, Reduction reduction, float[] lossOut,
-                             float[] gradientOut) {
-        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(double[] logits, Layout layout, int[] labels, Reduction reduction, double[] lossOut,
-                             double[] gradientOut) {
-        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(float[] logits, Layout layout, float[] target, Reduction reduction, float[] lossOut,
-                             float[] gradientOut) {
-        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(double[] logits, Layout layout, double[] target, Reduction reduction, double[] lossOut,
-                             double[] gradientOut) {
-        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
-    }
-
-    // -------------------------------------------------------------- buffers
-    // A direct buffer is PyTorch's input tensor itself (from_blob over the caller's memory); each
-    // result is copied once into the output buffer (DJL has no out= variants). Heap buffers are copied
-    // into the kept input tensors as arrays are.
-
-    @Override
-    public void softmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        softmaxOp(logits, layout, out, false);
-    }
-
-    @Override
-    public void softmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        softmaxOp(logits, layout, out, false);
-    }
-
-    @Override
-    public void logSoftmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        softmaxOp(logits, layout, out, true);
-    }
-
-    @Override
-    public void logSoftmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        softmaxOp(logits, layout, out, true);
-    }
-
-    @Override
-    public void jacobian(FloatBuffer logits, Layout layout, FloatBuffer out) {
-        jacobianOp(logits, layout, out);
-    }
-
-    @Override
-    public void jacobian(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
-        jacobianOp(logits, layout, out);
-    }
-
-    @Override
-    public void backward(FloatBuffer y, FloatBuffer upstream, Layout layout, FloatBuffer out) {
-        backwardOp(y, upstream, layout, out, false);
-    }
-
-    @Override
-    public void backward(DoubleBuffer y, DoubleBuffer upstream, Layout layout, DoubleBuffer out) {
-        backwardOp(y, upstream, layout, out, false);
-    }
-
-    @Override
-    public void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, Layout layout, FloatBuffer out) {
-        backwardOp(logSoftmax, upstream, layout, out, true);
-    }
-
-    @Override
-    public void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, Layout layout,
-                                   DoubleBuffer out) {
-        backwardOp(logSoftmax, upstream, layout, out, true);
-    }
-
-    @Override
-    public void crossEntropy(FloatBuffer logits, Layout layout, int[] labels, Reduction reduction,
-                             FloatBuffer lossOut, FloatBuffer gradientOut) {
-        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(DoubleBuffer logits, Layout layout, int[] labels, Reduction reduction,
-                             DoubleBuffer lossOut, DoubleBuffer gradientOut) {
-        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(FloatBuffer logits, Layout layout, FloatBuffer target, Reduction reduction,
-                             FloatBuffer lossOut, FloatBuffer gradientOut) {
-        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(DoubleBuffer logits, Layout layout, DoubleBuffer target, Reduction reduction,
-                             DoubleBuffer lossOut, DoubleBuffer gradientOut) {
-        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
-    }
-
     // ----------------------------------------------------------- operations
 
-    private void softmaxOp(Object logits, Layout l, Object out, boolean log) {
+    @Override
+    protected void softmaxOp(Object logits, Layout l, Object out, boolean log) {
         if (l.size() == 0) {
             return; // empty axis or no rows: nothing to write
         }
@@ -314,7 +159,8 @@ final class DjlKernel implements SoftmaxKernel {
         }
     }
 
-    private void jacobianOp(Object logits, Layout l, Object out) {
+    @Override
+    protected void jacobianOp(Object logits, Layout l, Object out) {
         if (l.size() == 0) {
             return; // rows * K * K = 0 as well
         }
@@ -332,7 +178,8 @@ final class DjlKernel implements SoftmaxKernel {
         }
     }
 
-    private void backwardOp(Object first, Object upstream, Layout l, Object out, boolean log) {
+    @Override
+    protected void backwardOp(Object first, Object upstream, Layout l, Object out, boolean log) {
         if (l.size() == 0) {
             return;
         }
@@ -349,7 +196,8 @@ final class DjlKernel implements SoftmaxKernel {
         }
     }
 
-    private void crossEntropyOp(Object logits, Layout l, Object targets, Reduction reduction, Object lossOut,
+    @Override
+    protected void crossEntropyOp(Object logits, Layout l, Object targets, Reduction reduction, Object lossOut,
                                 Object gradientOut) {
         int rows = l.rows();
         if (l.size() == 0) {

@@ -24,7 +24,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Reduction;
-import org.softmaxspi.api.SoftmaxKernel;
+import org.softmaxspi.api.UntypedKernel;
 
 /**
  * The ND4J kernel: every operation runs libnd4j's own CPU ops in the caller's dtype (float32 data as
@@ -82,7 +82,7 @@ import org.softmaxspi.api.SoftmaxKernel;
  * results (the losses) are copied. Heap buffers, and smaller direct ones (where making ND4J's arrays
  * costs more than the copy), are copied as arrays are.
  */
-final class Nd4jKernel implements SoftmaxKernel {
+final class Nd4jKernel extends UntypedKernel {
 
     static final int CACHE_ENTRIES = 8;
     /**
@@ -138,163 +138,10 @@ final class Nd4jKernel implements SoftmaxKernel {
         return caches.get();
     }
 
-    // ------------------------------------------------------------------ SPI
-
-    @Override
-    public void softmax(float[] logits, Layout l, float[] out) {
-        softmaxOp(logits, l, out, false);
-    }
-
-    @Override
-    public void softmax(double[] logits, Layout l, double[] out) {
-        softmaxOp(logits, l, out, false);
-    }
-
-    @Override
-    public void logSoftmax(float[] logits, Layout l, float[] out) {
-        softmaxOp(logits, l, out, true);
-    }
-
-    @Override
-    public void logSoftmax(double[] logits, Layout l, double[] out) {
-        softmaxOp(logits, l, out, true);
-    }
-
-    @Override
-    public void jacobian(float[] logits, Layout l, float[] out) {
-        jacobianOp(logits, l, out);
-    }
-
-    @Override
-    public void jacobian(double[] logits, Layout l, double[] out) {
-        jacobianOp(logits, l, out);
-    }
-
-    @Override
-    public void backward(float[] y, float[] upstream, Layout l, float[] out) {
-        backwardOp(y, upstream, l, out, false);
-    }
-
-    @Override
-    public void backward(double[] y, double[] upstream, Layout l, double[] out) {
-        backwardOp(y, upstream, l, out, false);
-    }
-
-    @Override
-    public void logSoftmaxBackward(float[] logSoftmax, float[] upstream, Layout l, float[] out) {
-        backwardOp(logSoftmax, upstream, l, out, true);
-    }
-
-    @Override
-    public void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout l, double[] out) {
-        backwardOp(logSoftmax, upstream, l, out, true);
-    }
-
-    @Override
-    public void crossEntropy(float[] logits, Layout l, int[] labels, Reduction reduction, float[] lossOut,
-                             float[] gradientOut) {
-        crossEntropyOp(logits, l, labels, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(double[] logits, Layout l, int[] labels, Reduction reduction, double[] lossOut,
-                             double[] gradientOut) {
-        crossEntropyOp(logits, l, labels, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(float[] logits, Layout l, float[] target, Reduction reduction, float[] lossOut,
-                             float[] gradientOut) {
-        crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(double[] logits, Layout l, double[] target, Reduction reduction, double[] lossOut,
-                             double[] gradientOut) {
-        crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
-    }
-
-    // -------------------------------------------------------------- buffers
-    // Direct buffers are used in place (ND4J arrays over the caller's memory); heap buffers are copied
-    // into native memory as arrays are.
-
-    @Override
-    public void softmax(FloatBuffer logits, Layout l, FloatBuffer out) {
-        softmaxOp(logits, l, out, false);
-    }
-
-    @Override
-    public void softmax(DoubleBuffer logits, Layout l, DoubleBuffer out) {
-        softmaxOp(logits, l, out, false);
-    }
-
-    @Override
-    public void logSoftmax(FloatBuffer logits, Layout l, FloatBuffer out) {
-        softmaxOp(logits, l, out, true);
-    }
-
-    @Override
-    public void logSoftmax(DoubleBuffer logits, Layout l, DoubleBuffer out) {
-        softmaxOp(logits, l, out, true);
-    }
-
-    @Override
-    public void jacobian(FloatBuffer logits, Layout l, FloatBuffer out) {
-        jacobianOp(logits, l, out);
-    }
-
-    @Override
-    public void jacobian(DoubleBuffer logits, Layout l, DoubleBuffer out) {
-        jacobianOp(logits, l, out);
-    }
-
-    @Override
-    public void backward(FloatBuffer y, FloatBuffer upstream, Layout l, FloatBuffer out) {
-        backwardOp(y, upstream, l, out, false);
-    }
-
-    @Override
-    public void backward(DoubleBuffer y, DoubleBuffer upstream, Layout l, DoubleBuffer out) {
-        backwardOp(y, upstream, l, out, false);
-    }
-
-    @Override
-    public void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, Layout l, FloatBuffer out) {
-        backwardOp(logSoftmax, upstream, l, out, true);
-    }
-
-    @Override
-    public void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, Layout l, DoubleBuffer out) {
-        backwardOp(logSoftmax, upstream, l, out, true);
-    }
-
-    @Override
-    public void crossEntropy(FloatBuffer logits, Layout l, int[] labels, Reduction reduction, FloatBuffer lossOut,
-                             FloatBuffer gradientOut) {
-        crossEntropyOp(logits, l, labels, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(DoubleBuffer logits, Layout l, int[] labels, Reduction reduction, DoubleBuffer lossOut,
-                             DoubleBuffer gradientOut) {
-        crossEntropyOp(logits, l, labels, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(FloatBuffer logits, Layout l, FloatBuffer target, Reduction reduction,
-                             FloatBuffer lossOut, FloatBuffer gradientOut) {
-        crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
-    }
-
-    @Override
-    public void crossEntropy(DoubleBuffer logits, Layout l, DoubleBuffer target, Reduction reduction,
-                             DoubleBuffer lossOut, DoubleBuffer gradientOut) {
-        crossEntropyOp(logits, l, target, reduction, lossOut, gradientOut);
-    }
-
     // ----------------------------------------------------------- operations
 
-    private void softmaxOp(Object logits, Layout l, Object out, boolean log) {
+    @Override
+    protected void softmaxOp(Object logits, Layout l, Object out, boolean log) {
         if (l.size() == 0) {
             return;
         }
@@ -358,7 +205,8 @@ final class Nd4jKernel implements SoftmaxKernel {
         Nd4j.exec(new SubOp(d, sum, out));
     }
 
-    private void jacobianOp(Object logits, Layout l, Object out) {
+    @Override
+    protected void jacobianOp(Object logits, Layout l, Object out) {
         if (l.size() == 0) {
             return;
         }
@@ -384,7 +232,8 @@ final class Nd4jKernel implements SoftmaxKernel {
         });
     }
 
-    private void backwardOp(Object first, Object upstream, Layout l, Object out, boolean log) {
+    @Override
+    protected void backwardOp(Object first, Object upstream, Layout l, Object out, boolean log) {
         if (l.size() == 0) {
             return;
         }
@@ -409,7 +258,8 @@ final class Nd4jKernel implements SoftmaxKernel {
         });
     }
 
-    private void crossEntropyOp(Object logits, Layout l, Object targets, Reduction reduction, Object lossOut,
+    @Override
+    protected void crossEntropyOp(Object logits, Layout l, Object targets, Reduction reduction, Object lossOut,
                                 Object gradientOut) {
         if (l.size() == 0) {
             // no rows: NaN mean (0/0) and 0 sum (K = 0 with rows cannot pass the facade's checks)

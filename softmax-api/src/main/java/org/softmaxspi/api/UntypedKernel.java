@@ -1,0 +1,180 @@
+package org.softmaxspi.api;
+
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+
+/**
+ * A {@link SoftmaxKernel} for providers that run one code path for both dtypes and for arrays and
+ * buffers alike (library adapters, which hand all of them to native code): every typed method of
+ * the SPI funnels into one of four operations that take the data as {@code Object}. Data is a
+ * {@code float[]}, {@code double[]}, {@link FloatBuffer} or {@link DoubleBuffer} (buffers as
+ * {@link SoftmaxKernel} describes them: position 0, the exact length, direct ones in native order),
+ * all of one dtype within a call; class-index targets are an {@code int[]}. The facade's checks hold
+ * as for any kernel.
+ */
+public abstract class UntypedKernel implements SoftmaxKernel {
+
+    /** Softmax ({@code log} false) or log-softmax of {@code logits} along the layout's axis into {@code out}. */
+    protected abstract void softmaxOp(Object logits, Layout layout, Object out, boolean log);
+
+    /** The Jacobian of every slice into {@code out} ({@code rows * K * K} elements). */
+    protected abstract void jacobianOp(Object logits, Layout layout, Object out);
+
+    /**
+     * The softmax backward from {@code first} = y ({@code log} false), or the log-softmax backward from
+     * {@code first} = the log-softmax ({@code log} true), with {@code upstream}, into {@code out}.
+     */
+    protected abstract void backwardOp(Object first, Object upstream, Layout layout, Object out, boolean log);
+
+    /** Cross-entropy with {@code targets} an {@code int[]} of labels or probability data shaped as the logits. */
+    protected abstract void crossEntropyOp(Object logits, Layout layout, Object targets, Reduction reduction,
+                                           Object lossOut, Object gradientOut);
+
+    @Override
+    public final void softmax(float[] logits, Layout layout, float[] out) {
+        softmaxOp(logits, layout, out, false);
+    }
+
+    @Override
+    public final void softmax(double[] logits, Layout layout, double[] out) {
+        softmaxOp(logits, layout, out, false);
+    }
+
+    @Override
+    public final void softmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        softmaxOp(logits, layout, out, false);
+    }
+
+    @Override
+    public final void softmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        softmaxOp(logits, layout, out, false);
+    }
+
+    @Override
+    public final void logSoftmax(float[] logits, Layout layout, float[] out) {
+        softmaxOp(logits, layout, out, true);
+    }
+
+    @Override
+    public final void logSoftmax(double[] logits, Layout layout, double[] out) {
+        softmaxOp(logits, layout, out, true);
+    }
+
+    @Override
+    public final void logSoftmax(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        softmaxOp(logits, layout, out, true);
+    }
+
+    @Override
+    public final void logSoftmax(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        softmaxOp(logits, layout, out, true);
+    }
+
+    @Override
+    public final void jacobian(float[] logits, Layout layout, float[] out) {
+        jacobianOp(logits, layout, out);
+    }
+
+    @Override
+    public final void jacobian(double[] logits, Layout layout, double[] out) {
+        jacobianOp(logits, layout, out);
+    }
+
+    @Override
+    public final void jacobian(FloatBuffer logits, Layout layout, FloatBuffer out) {
+        jacobianOp(logits, layout, out);
+    }
+
+    @Override
+    public final void jacobian(DoubleBuffer logits, Layout layout, DoubleBuffer out) {
+        jacobianOp(logits, layout, out);
+    }
+
+    @Override
+    public final void backward(float[] y, float[] upstream, Layout layout, float[] out) {
+        backwardOp(y, upstream, layout, out, false);
+    }
+
+    @Override
+    public final void backward(double[] y, double[] upstream, Layout layout, double[] out) {
+        backwardOp(y, upstream, layout, out, false);
+    }
+
+    @Override
+    public final void backward(FloatBuffer y, FloatBuffer upstream, Layout layout, FloatBuffer out) {
+        backwardOp(y, upstream, layout, out, false);
+    }
+
+    @Override
+    public final void backward(DoubleBuffer y, DoubleBuffer upstream, Layout layout, DoubleBuffer out) {
+        backwardOp(y, upstream, layout, out, false);
+    }
+
+    @Override
+    public final void logSoftmaxBackward(float[] logSoftmax, float[] upstream, Layout layout, float[] out) {
+        backwardOp(logSoftmax, upstream, layout, out, true);
+    }
+
+    @Override
+    public final void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, double[] out) {
+        backwardOp(logSoftmax, upstream, layout, out, true);
+    }
+
+    @Override
+    public final void logSoftmaxBackward(FloatBuffer logSoftmax, FloatBuffer upstream, Layout layout, FloatBuffer out) {
+        backwardOp(logSoftmax, upstream, layout, out, true);
+    }
+
+    @Override
+    public final void logSoftmaxBackward(DoubleBuffer logSoftmax, DoubleBuffer upstream, Layout layout, DoubleBuffer out) {
+        backwardOp(logSoftmax, upstream, layout, out, true);
+    }
+
+    @Override
+    public final void crossEntropy(float[] logits, Layout layout, int[] labels, Reduction reduction, float[] lossOut,
+                                   float[] gradientOut) {
+        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public final void crossEntropy(float[] logits, Layout layout, float[] target, Reduction reduction, float[] lossOut,
+                                   float[] gradientOut) {
+        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public final void crossEntropy(double[] logits, Layout layout, int[] labels, Reduction reduction, double[] lossOut,
+                                   double[] gradientOut) {
+        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public final void crossEntropy(double[] logits, Layout layout, double[] target, Reduction reduction, double[] lossOut,
+                                   double[] gradientOut) {
+        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public final void crossEntropy(FloatBuffer logits, Layout layout, int[] labels, Reduction reduction, FloatBuffer lossOut,
+                                   FloatBuffer gradientOut) {
+        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public final void crossEntropy(FloatBuffer logits, Layout layout, FloatBuffer target, Reduction reduction, FloatBuffer lossOut,
+                                   FloatBuffer gradientOut) {
+        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public final void crossEntropy(DoubleBuffer logits, Layout layout, int[] labels, Reduction reduction, DoubleBuffer lossOut,
+                                   DoubleBuffer gradientOut) {
+        crossEntropyOp(logits, layout, labels, reduction, lossOut, gradientOut);
+    }
+
+    @Override
+    public final void crossEntropy(DoubleBuffer logits, Layout layout, DoubleBuffer target, Reduction reduction, DoubleBuffer lossOut,
+                                   DoubleBuffer gradientOut) {
+        crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
+    }
+}
