@@ -2,6 +2,7 @@ package org.softmaxspi.api;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.Arrays;
 
 /**
  * A {@link SoftmaxKernel} for providers that run one code path for both dtypes and for arrays and
@@ -176,5 +177,23 @@ public abstract class UntypedKernel implements SoftmaxKernel {
     public final void crossEntropy(DoubleBuffer logits, Layout layout, DoubleBuffer target, Reduction reduction, DoubleBuffer lossOut,
                                    DoubleBuffer gradientOut) {
         crossEntropyOp(logits, layout, target, reduction, lossOut, gradientOut);
+    }
+
+    /** Sets every element of {@code out} (an array, or a buffer from index 0 to its limit) to {@code value}. */
+    protected static void fill(Object out, double value) {
+        if (out instanceof double[] d) {
+            Arrays.fill(d, value);
+        } else if (out instanceof float[] f) {
+            Arrays.fill(f, (float) value);
+        } else if (out instanceof FloatBuffer f) {
+            for (int i = 0; i < f.limit(); i++) {
+                f.put(i, (float) value);
+            }
+        } else {
+            DoubleBuffer d = (DoubleBuffer) out;
+            for (int i = 0; i < d.limit(); i++) {
+                d.put(i, value);
+            }
+        }
     }
 }

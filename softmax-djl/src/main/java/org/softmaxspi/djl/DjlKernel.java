@@ -363,21 +363,4 @@ final class DjlKernel extends UntypedKernel {
             BulkCopy.get(b.asFloatBuffer(), f);
         }
     }
-
-    private static void fill(Object out, double v) {
-        if (out instanceof double[] d) {
-            Arrays.fill(d, v);
-        } else if (out instanceof float[] f) {
-            Arrays.fill(f, (float) v);
-        } else if (out instanceof FloatBuffer f) {
-            for (int i = 0; i < f.limit(); i++) {
-                f.put(i, (float) v);
-            }
-        } else {
-            DoubleBuffer d = (DoubleBuffer) out;
-            for (int i = 0; i < d.limit(); i++) {
-                d.put(i, v);
-            }
-        }
-    }
 }

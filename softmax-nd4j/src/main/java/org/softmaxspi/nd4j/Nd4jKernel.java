@@ -3,7 +3,6 @@ package org.softmaxspi.nd4j;
 import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
@@ -378,23 +377,6 @@ final class Nd4jKernel extends UntypedKernel {
             s.store(src, d);
         } else {
             s.store(src, (float[]) dst);
-        }
-    }
-
-    private static void fill(Object out, double v) {
-        if (out instanceof double[] d) {
-            Arrays.fill(d, v);
-        } else if (out instanceof float[] f) {
-            Arrays.fill(f, (float) v);
-        } else if (out instanceof FloatBuffer f) {
-            for (int i = 0; i < f.limit(); i++) {
-                f.put(i, (float) v);
-            }
-        } else {
-            DoubleBuffer d = (DoubleBuffer) out;
-            for (int i = 0; i < d.limit(); i++) {
-                d.put(i, v);
-            }
         }
     }
 }
