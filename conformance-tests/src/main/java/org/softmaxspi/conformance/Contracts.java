@@ -94,7 +94,7 @@ final class Contracts {
                 new BadInput("target row summing to 0.9", "target row", Op.CROSS_ENTROPY, DType.FLOAT64,
                         () -> s.crossEntropy(d6, s23, -1, new double[] {0.4, 0.5, 0, 0, 0, 1}, Reduction.MEAN)),
                 new BadInput("null reduction", "reduction", Op.CROSS_ENTROPY, DType.FLOAT32,
-                        () -> s.crossEntropy(z6, s23, -1, t6, null)),
+                        () -> s.crossEntropy(z6, s23, -1, t6, (Reduction) null)),
                 new BadInput("loss output too long", "lossOut", Op.CROSS_ENTROPY, DType.FLOAT32,
                         () -> s.crossEntropy(z6, s23, -1, new int[] {0, 1}, Reduction.MEAN, new float[2], new float[6])),
                 new BadInput("gradient output too short", "gradientOut", Op.CROSS_ENTROPY, DType.FLOAT64,

@@ -132,6 +132,7 @@ record Invocation(Op op, boolean labels, Reduction reduction) {
             case BACKWARD -> new double[][] {d.y(), d.upstream};
             case LOG_SOFTMAX_BACKWARD -> new double[][] {d.logY(), d.upstream};
             case CROSS_ENTROPY -> labels ? new double[][] {d.logits} : new double[][] {d.logits, d.target};
+            case NLL -> throw notInTable();
         };
     }
 
@@ -147,6 +148,7 @@ record Invocation(Op op, boolean labels, Reduction reduction) {
                         : s.crossEntropy(in[0], shape, axis, in[1], reduction);
                 yield new double[][] {widen(r.loss()), widen(r.gradient())};
             }
+            case NLL -> throw notInTable();
         };
     }
 
@@ -162,7 +164,13 @@ record Invocation(Op op, boolean labels, Reduction reduction) {
                         : s.crossEntropy(in[0], shape, axis, in[1], reduction);
                 yield new double[][] {r.loss(), r.gradient()};
             }
+            case NLL -> throw notInTable();
         };
+    }
+
+    /** NLL and the options run in {@link LossChecks} and {@link OptionChecks}, not through the case table. */
+    private static IllegalStateException notInTable() {
+        return new IllegalStateException("nll is not run through the case table");
     }
 
     static double[] widen(float[] a) {

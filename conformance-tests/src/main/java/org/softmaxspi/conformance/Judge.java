@@ -98,6 +98,7 @@ final class Judge {
                         new Standard("gradient", ce.gradient(),
                                 i -> gradScale * Math.max(Math.abs(y.value(i)), t[i]), i -> fwd + kappa[i] + 2));
             }
+            case NLL -> throw new IllegalArgumentException("nll is judged by LossChecks, not by the case table");
         };
     }
 

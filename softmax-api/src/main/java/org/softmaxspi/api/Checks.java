@@ -68,11 +68,47 @@ final class Checks {
         notNull("reduction", reduction);
     }
 
+    /** Options whose mask fits the layout: one flag per element, or one per position along the axis. */
+    static void options(SoftmaxOptions options, Layout layout) {
+        notNull("options", options);
+        if (options.hasMask() && options.maskLength() != layout.size() && options.maskLength() != layout.axisLength()) {
+            throw new IllegalArgumentException("mask.length " + options.maskLength() + " is neither the data's length "
+                    + layout.size() + " nor the axis length " + layout.axisLength() + " (shape "
+                    + Arrays.toString(layout.shape()) + ", axis " + layout.axis() + ")");
+        }
+    }
+
+    /**
+     * Loss options that fit the call: weights one per class, an ignored label only with labels, no
+     * smoothing for NLL.
+     */
+    static void options(LossOptions options, Layout layout, boolean labels, boolean nll) {
+        notNull("options", options);
+        if (options.hasWeight() && options.weightLength() != layout.axisLength()) {
+            throw new IllegalArgumentException("weight.length " + options.weightLength() + " != "
+                    + layout.axisLength() + ", the number of classes (axis " + layout.axis() + " of shape "
+                    + Arrays.toString(layout.shape()) + ")");
+        }
+        if (options.hasIgnoreIndex() && !labels) {
+            throw new IllegalArgumentException("ignoreIndex: " + options.ignoreIndex()
+                    + " given with probability targets (it applies to class labels only, as in PyTorch)");
+        }
+        if (nll && options.labelSmoothing() != 0) {
+            throw new IllegalArgumentException("labelSmoothing: " + options.labelSmoothing()
+                    + " given for nll (it is defined for cross-entropy only, as in PyTorch)");
+        }
+    }
+
     static int lossLength(Layout layout, Reduction reduction) {
         return reduction == Reduction.NONE ? layout.rows() : 1;
     }
 
     static void labels(int[] labels, Layout layout) {
+        labels(labels, layout, null);
+    }
+
+    /** Labels in {@code [0, K)}, or equal to the options' ignored label. */
+    static void labels(int[] labels, Layout layout, LossOptions options) {
         notNull("labels", labels);
         if (labels.length != layout.rows()) {
             throw new IllegalArgumentException("labels.length " + labels.length + " != " + layout.rows()
@@ -80,9 +116,10 @@ final class Checks {
         }
         int k = layout.axisLength();
         for (int r = 0; r < labels.length; r++) {
-            if (labels[r] < 0 || labels[r] >= k) {
+            if ((labels[r] < 0 || labels[r] >= k) && (options == null || !options.ignores(labels[r]))) {
                 throw new IllegalArgumentException("labels[" + r + "] = " + labels[r] + " out of range [0, " + k
-                        + ")");
+                        + ")" + (options != null && options.hasIgnoreIndex()
+                        ? " and not the ignored label " + options.ignoreIndex() : ""));
             }
         }
     }

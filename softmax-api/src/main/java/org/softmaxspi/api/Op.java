@@ -15,7 +15,9 @@ public enum Op {
     /** From log-softmax output and g: g - softmax * sum g. */
     LOG_SOFTMAX_BACKWARD,
     /** Cross-entropy from logits, loss and gradient y - t. */
-    CROSS_ENTROPY;
+    CROSS_ENTROPY,
+    /** Negative log-likelihood from log-probabilities and class labels, loss and gradient. */
+    NLL;
 
     /** The lowercase name used in requests and reports, e.g. {@code log_softmax}. */
     public String label() {

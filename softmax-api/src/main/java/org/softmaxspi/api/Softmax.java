@@ -555,6 +555,352 @@ public final class Softmax {
         }
     }
 
+    // ---------------------------------------------------------------- options
+
+    /**
+     * Softmax along {@code axis} with {@link SoftmaxOptions}: temperature, mask, policy for rows with
+     * nothing to normalize. Plain options give exactly {@link #softmax(float[], int[], int)}.
+     *
+     * @return a fresh array shaped as {@code logits}
+     * @throws IllegalArgumentException also for null options or a mask whose length is neither the
+     *         data's nor the axis length
+     */
+    public float[] softmax(float[] logits, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        float[] out = new float[l.size()];
+        kernel(Op.SOFTMAX, DType.FLOAT32).softmax(logits, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void softmax(float[] logits, int[] shape, int axis, SoftmaxOptions options, float[] out) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.size(), logits);
+        kernel(Op.SOFTMAX, DType.FLOAT32).softmax(logits, l, options, out);
+    }
+
+    /** As the float32 method with options, for float64. */
+    public double[] softmax(double[] logits, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        double[] out = new double[l.size()];
+        kernel(Op.SOFTMAX, DType.FLOAT64).softmax(logits, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void softmax(double[] logits, int[] shape, int axis, SoftmaxOptions options, double[] out) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.size(), logits);
+        kernel(Op.SOFTMAX, DType.FLOAT64).softmax(logits, l, options, out);
+    }
+
+    /** As {@link #logSoftmax(float[], int[], int)} with {@link SoftmaxOptions} (see {@link #softmax(float[], int[], int, SoftmaxOptions)}). */
+    public float[] logSoftmax(float[] logits, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        float[] out = new float[l.size()];
+        kernel(Op.LOG_SOFTMAX, DType.FLOAT32).logSoftmax(logits, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void logSoftmax(float[] logits, int[] shape, int axis, SoftmaxOptions options, float[] out) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.size(), logits);
+        kernel(Op.LOG_SOFTMAX, DType.FLOAT32).logSoftmax(logits, l, options, out);
+    }
+
+    /** As the float32 method with options, for float64. */
+    public double[] logSoftmax(double[] logits, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        double[] out = new double[l.size()];
+        kernel(Op.LOG_SOFTMAX, DType.FLOAT64).logSoftmax(logits, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void logSoftmax(double[] logits, int[] shape, int axis, SoftmaxOptions options, double[] out) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.size(), logits);
+        kernel(Op.LOG_SOFTMAX, DType.FLOAT64).logSoftmax(logits, l, options, out);
+    }
+
+    /** As {@link #jacobian(float[], int[], int)} with {@link SoftmaxOptions} (see {@link #softmax(float[], int[], int, SoftmaxOptions)}). */
+    public float[] jacobian(float[] logits, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        float[] out = new float[l.jacobianSize()];
+        kernel(Op.JACOBIAN, DType.FLOAT32).jacobian(logits, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void jacobian(float[] logits, int[] shape, int axis, SoftmaxOptions options, float[] out) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.jacobianSize(), logits);
+        kernel(Op.JACOBIAN, DType.FLOAT32).jacobian(logits, l, options, out);
+    }
+
+    /** As the float32 method with options, for float64. */
+    public double[] jacobian(double[] logits, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        double[] out = new double[l.jacobianSize()];
+        kernel(Op.JACOBIAN, DType.FLOAT64).jacobian(logits, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void jacobian(double[] logits, int[] shape, int axis, SoftmaxOptions options, double[] out) {
+        Layout l = layout(shape, axis);
+        Checks.data("logits", logits, l);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.jacobianSize(), logits);
+        kernel(Op.JACOBIAN, DType.FLOAT64).jacobian(logits, l, options, out);
+    }
+
+    /** As {@link #backward(float[], float[], int[], int)} with {@link SoftmaxOptions} (see {@link #softmax(float[], int[], int, SoftmaxOptions)}). */
+    public float[] backward(float[] y, float[] upstream, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = pair("y", y, upstream, shape, axis);
+        Checks.options(options, l);
+        float[] out = new float[l.size()];
+        kernel(Op.BACKWARD, DType.FLOAT32).backward(y, upstream, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void backward(float[] y, float[] upstream, int[] shape, int axis, SoftmaxOptions options, float[] out) {
+        Layout l = pair("y", y, upstream, shape, axis);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.size(), y, upstream);
+        kernel(Op.BACKWARD, DType.FLOAT32).backward(y, upstream, l, options, out);
+    }
+
+    /** As the float32 method with options, for float64. */
+    public double[] backward(double[] y, double[] upstream, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = pair("y", y, upstream, shape, axis);
+        Checks.options(options, l);
+        double[] out = new double[l.size()];
+        kernel(Op.BACKWARD, DType.FLOAT64).backward(y, upstream, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void backward(double[] y, double[] upstream, int[] shape, int axis, SoftmaxOptions options, double[] out) {
+        Layout l = pair("y", y, upstream, shape, axis);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.size(), y, upstream);
+        kernel(Op.BACKWARD, DType.FLOAT64).backward(y, upstream, l, options, out);
+    }
+
+    /** As {@link #logSoftmaxBackward(float[], float[], int[], int)} with {@link SoftmaxOptions} (see {@link #softmax(float[], int[], int, SoftmaxOptions)}). */
+    public float[] logSoftmaxBackward(float[] logSoftmax, float[] upstream, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = pair("logSoftmax", logSoftmax, upstream, shape, axis);
+        Checks.options(options, l);
+        float[] out = new float[l.size()];
+        kernel(Op.LOG_SOFTMAX_BACKWARD, DType.FLOAT32).logSoftmaxBackward(logSoftmax, upstream, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void logSoftmaxBackward(float[] logSoftmax, float[] upstream, int[] shape, int axis, SoftmaxOptions options, float[] out) {
+        Layout l = pair("logSoftmax", logSoftmax, upstream, shape, axis);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.size(), logSoftmax, upstream);
+        kernel(Op.LOG_SOFTMAX_BACKWARD, DType.FLOAT32).logSoftmaxBackward(logSoftmax, upstream, l, options, out);
+    }
+
+    /** As the float32 method with options, for float64. */
+    public double[] logSoftmaxBackward(double[] logSoftmax, double[] upstream, int[] shape, int axis, SoftmaxOptions options) {
+        Layout l = pair("logSoftmax", logSoftmax, upstream, shape, axis);
+        Checks.options(options, l);
+        double[] out = new double[l.size()];
+        kernel(Op.LOG_SOFTMAX_BACKWARD, DType.FLOAT64).logSoftmaxBackward(logSoftmax, upstream, l, options, out);
+        return out;
+    }
+
+    /** As the method with options returning an array, writing into {@code out} (not an input). */
+    public void logSoftmaxBackward(double[] logSoftmax, double[] upstream, int[] shape, int axis, SoftmaxOptions options, double[] out) {
+        Layout l = pair("logSoftmax", logSoftmax, upstream, shape, axis);
+        Checks.options(options, l);
+        Checks.output("out", out, out == null ? 0 : out.length, l.size(), logSoftmax, upstream);
+        kernel(Op.LOG_SOFTMAX_BACKWARD, DType.FLOAT64).logSoftmaxBackward(logSoftmax, upstream, l, options, out);
+    }
+
+    /**
+     * Cross-entropy from logits with class labels and {@link LossOptions}: class weights, an ignored
+     * label, label smoothing, the reduction (semantics on {@link LossOptions}, PyTorch's
+     * {@code F.cross_entropy}). Labels lie in {@code [0, K)} or equal the ignored label.
+     *
+     * @throws IllegalArgumentException also for null options or a weight array whose length is not K
+     */
+    public FloatCrossEntropy crossEntropy(float[] logits, int[] shape, int axis, int[] labels, LossOptions options) {
+        Layout l = lossLayout(shape, axis, options, true, false);
+        Checks.data("logits", logits, l);
+        Checks.labels(labels, l, options);
+        float[] loss = new float[Checks.lossLength(l, options.reduction())];
+        float[] gradient = new float[l.size()];
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT32).crossEntropy(logits, l, labels, options, loss, gradient);
+        return new FloatCrossEntropy(loss, gradient);
+    }
+
+    /** As the method returning the loss and gradient, writing them into {@code lossOut} and {@code gradientOut}. */
+    public void crossEntropy(float[] logits, int[] shape, int axis, int[] labels, LossOptions options,
+                             float[] lossOut, float[] gradientOut) {
+        Layout l = lossLayout(shape, axis, options, true, false);
+        Checks.data("logits", logits, l);
+        Checks.labels(labels, l, options);
+        crossEntropyOutputs(l, options.reduction(), lossOut, lossOut == null ? 0 : lossOut.length, gradientOut,
+                gradientOut == null ? 0 : gradientOut.length, logits);
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT32).crossEntropy(logits, l, labels, options, lossOut, gradientOut);
+    }
+
+    /** Cross-entropy with labels and {@link LossOptions}, double64 (see the labels method for float32). */
+    public DoubleCrossEntropy crossEntropy(double[] logits, int[] shape, int axis, int[] labels, LossOptions options) {
+        Layout l = lossLayout(shape, axis, options, true, false);
+        Checks.data("logits", logits, l);
+        Checks.labels(labels, l, options);
+        double[] loss = new double[Checks.lossLength(l, options.reduction())];
+        double[] gradient = new double[l.size()];
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT64).crossEntropy(logits, l, labels, options, loss, gradient);
+        return new DoubleCrossEntropy(loss, gradient);
+    }
+
+    /** As the method returning the loss and gradient, writing them into {@code lossOut} and {@code gradientOut}. */
+    public void crossEntropy(double[] logits, int[] shape, int axis, int[] labels, LossOptions options,
+                             double[] lossOut, double[] gradientOut) {
+        Layout l = lossLayout(shape, axis, options, true, false);
+        Checks.data("logits", logits, l);
+        Checks.labels(labels, l, options);
+        crossEntropyOutputs(l, options.reduction(), lossOut, lossOut == null ? 0 : lossOut.length, gradientOut,
+                gradientOut == null ? 0 : gradientOut.length, logits);
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT64).crossEntropy(logits, l, labels, options, lossOut, gradientOut);
+    }
+
+    /** Cross-entropy with probability targets shaped as the logits and {@link LossOptions}, float32 (see the labels method for float32). */
+    public FloatCrossEntropy crossEntropy(float[] logits, int[] shape, int axis, float[] target, LossOptions options) {
+        Layout l = lossLayout(shape, axis, options, false, false);
+        Checks.data("logits", logits, l);
+        Checks.target(target, l);
+        float[] loss = new float[Checks.lossLength(l, options.reduction())];
+        float[] gradient = new float[l.size()];
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT32).crossEntropy(logits, l, target, options, loss, gradient);
+        return new FloatCrossEntropy(loss, gradient);
+    }
+
+    /** As the method returning the loss and gradient, writing them into {@code lossOut} and {@code gradientOut}. */
+    public void crossEntropy(float[] logits, int[] shape, int axis, float[] target, LossOptions options,
+                             float[] lossOut, float[] gradientOut) {
+        Layout l = lossLayout(shape, axis, options, false, false);
+        Checks.data("logits", logits, l);
+        Checks.target(target, l);
+        crossEntropyOutputs(l, options.reduction(), lossOut, lossOut == null ? 0 : lossOut.length, gradientOut,
+                gradientOut == null ? 0 : gradientOut.length, logits, target);
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT32).crossEntropy(logits, l, target, options, lossOut, gradientOut);
+    }
+
+    /** Cross-entropy with probability targets shaped as the logits and {@link LossOptions}, double64 (see the labels method for float32). */
+    public DoubleCrossEntropy crossEntropy(double[] logits, int[] shape, int axis, double[] target, LossOptions options) {
+        Layout l = lossLayout(shape, axis, options, false, false);
+        Checks.data("logits", logits, l);
+        Checks.target(target, l);
+        double[] loss = new double[Checks.lossLength(l, options.reduction())];
+        double[] gradient = new double[l.size()];
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT64).crossEntropy(logits, l, target, options, loss, gradient);
+        return new DoubleCrossEntropy(loss, gradient);
+    }
+
+    /** As the method returning the loss and gradient, writing them into {@code lossOut} and {@code gradientOut}. */
+    public void crossEntropy(double[] logits, int[] shape, int axis, double[] target, LossOptions options,
+                             double[] lossOut, double[] gradientOut) {
+        Layout l = lossLayout(shape, axis, options, false, false);
+        Checks.data("logits", logits, l);
+        Checks.target(target, l);
+        crossEntropyOutputs(l, options.reduction(), lossOut, lossOut == null ? 0 : lossOut.length, gradientOut,
+                gradientOut == null ? 0 : gradientOut.length, logits, target);
+        kernel(Op.CROSS_ENTROPY, DType.FLOAT64).crossEntropy(logits, l, target, options, lossOut, gradientOut);
+    }
+
+    /**
+     * Negative log-likelihood from log-probabilities along {@code axis} (PyTorch's {@code F.nll_loss},
+     * ONNX {@code NegativeLogLikelihoodLoss}: the class axis is 1 in ONNX's N×C×d1×…×dk layout), with
+     * class weights, an ignored label and the reduction of {@link LossOptions} (no label smoothing):
+     * {@code loss_n = -w[t_n]·logProbabilities[n, t_n]}, and its gradient with respect to the
+     * log-probabilities ({@code -w[t_n]·scale} at the label, 0 elsewhere). The input is taken as given:
+     * it need not be normalized.
+     *
+     * @throws IllegalArgumentException as cross-entropy, and for label smoothing
+     */
+    public FloatCrossEntropy nll(float[] logProbabilities, int[] shape, int axis, int[] labels, LossOptions options) {
+        Layout l = lossLayout(shape, axis, options, true, true);
+        Checks.data("logProbabilities", logProbabilities, l);
+        Checks.labels(labels, l, options);
+        float[] loss = new float[Checks.lossLength(l, options.reduction())];
+        float[] gradient = new float[l.size()];
+        kernel(Op.NLL, DType.FLOAT32).nll(logProbabilities, l, labels, options, loss, gradient);
+        return new FloatCrossEntropy(loss, gradient);
+    }
+
+    /** As the NLL returning the loss and gradient, writing them into {@code lossOut} and {@code gradientOut}. */
+    public void nll(float[] logProbabilities, int[] shape, int axis, int[] labels, LossOptions options,
+                    float[] lossOut, float[] gradientOut) {
+        Layout l = lossLayout(shape, axis, options, true, true);
+        Checks.data("logProbabilities", logProbabilities, l);
+        Checks.labels(labels, l, options);
+        crossEntropyOutputs(l, options.reduction(), lossOut, lossOut == null ? 0 : lossOut.length, gradientOut,
+                gradientOut == null ? 0 : gradientOut.length, logProbabilities);
+        kernel(Op.NLL, DType.FLOAT32).nll(logProbabilities, l, labels, options, lossOut, gradientOut);
+    }
+
+    /** As the float32 NLL, for float64. */
+    public DoubleCrossEntropy nll(double[] logProbabilities, int[] shape, int axis, int[] labels, LossOptions options) {
+        Layout l = lossLayout(shape, axis, options, true, true);
+        Checks.data("logProbabilities", logProbabilities, l);
+        Checks.labels(labels, l, options);
+        double[] loss = new double[Checks.lossLength(l, options.reduction())];
+        double[] gradient = new double[l.size()];
+        kernel(Op.NLL, DType.FLOAT64).nll(logProbabilities, l, labels, options, loss, gradient);
+        return new DoubleCrossEntropy(loss, gradient);
+    }
+
+    /** As the NLL returning the loss and gradient, writing them into {@code lossOut} and {@code gradientOut}. */
+    public void nll(double[] logProbabilities, int[] shape, int axis, int[] labels, LossOptions options,
+                    double[] lossOut, double[] gradientOut) {
+        Layout l = lossLayout(shape, axis, options, true, true);
+        Checks.data("logProbabilities", logProbabilities, l);
+        Checks.labels(labels, l, options);
+        crossEntropyOutputs(l, options.reduction(), lossOut, lossOut == null ? 0 : lossOut.length, gradientOut,
+                gradientOut == null ? 0 : gradientOut.length, logProbabilities);
+        kernel(Op.NLL, DType.FLOAT64).nll(logProbabilities, l, labels, options, lossOut, gradientOut);
+    }
+
+    private Layout lossLayout(int[] shape, int axis, LossOptions options, boolean labels, boolean nll) {
+        Checks.notNull("options", options);
+        Layout l = layout(shape, axis);
+        Checks.options(options, l, labels, nll);
+        return l;
+    }
+
+
     // ---------------------------------------------------------------- buffers
 
     /**

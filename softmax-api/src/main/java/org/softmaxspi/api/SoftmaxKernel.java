@@ -30,8 +30,14 @@ import java.nio.FloatBuffer;
  * array the calling thread keeps for the next call, and results are copied out; so a kernel that overrides none still works. A kernel on
  * native memory overrides them to use a direct buffer in place.
  *
- * <p>Room to grow: options such as temperature or masking will arrive as an extra value argument
- * on new methods, so existing kernels keep compiling.
+ * <h2>Options</h2>
+ * Temperature, masks and safe rows ({@link SoftmaxOptions}), class weights, ignored labels and label
+ * smoothing ({@link LossOptions}) and NLL came later, as methods with an options argument whose
+ * defaults keep older kernels compiling and working: with plain options they call the methods without
+ * options; otherwise they throw {@link UnsupportedOperationException} naming the option, which the
+ * conformance suite reports as a failure. The facade has checked the options against the call (mask
+ * length, weight length, labels in {@code [0, C)} or equal to the ignored label, no ignored label or
+ * NLL with probability targets, no smoothing for NLL).
  */
 public interface SoftmaxKernel {
 
@@ -86,6 +92,127 @@ public interface SoftmaxKernel {
     /** As {@link #crossEntropy(float[], Layout, float[], Reduction, float[], float[])}, for float64. */
     void crossEntropy(double[] logits, Layout layout, double[] target, Reduction reduction,
                       double[] lossOut, double[] gradientOut);
+
+    // ---------------------------------------------------------------- options
+
+    /** Softmax with options; by default only the plain options (see the class comment). */
+    default void softmax(float[] logits, Layout layout, SoftmaxOptions options, float[] out) {
+        plain(options, "softmax");
+        softmax(logits, layout, out);
+    }
+
+    /** Softmax with options; by default only the plain options. */
+    default void softmax(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
+        plain(options, "softmax");
+        softmax(logits, layout, out);
+    }
+
+    /** Log-softmax with options; by default only the plain options. */
+    default void logSoftmax(float[] logits, Layout layout, SoftmaxOptions options, float[] out) {
+        plain(options, "log_softmax");
+        logSoftmax(logits, layout, out);
+    }
+
+    /** Log-softmax with options; by default only the plain options. */
+    default void logSoftmax(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
+        plain(options, "log_softmax");
+        logSoftmax(logits, layout, out);
+    }
+
+    /** The Jacobian with options; by default only the plain options. */
+    default void jacobian(float[] logits, Layout layout, SoftmaxOptions options, float[] out) {
+        plain(options, "jacobian");
+        jacobian(logits, layout, out);
+    }
+
+    /** The Jacobian with options; by default only the plain options. */
+    default void jacobian(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
+        plain(options, "jacobian");
+        jacobian(logits, layout, out);
+    }
+
+    /** The softmax backward with options; by default only the plain options. */
+    default void backward(float[] y, float[] upstream, Layout layout, SoftmaxOptions options, float[] out) {
+        plain(options, "backward");
+        backward(y, upstream, layout, out);
+    }
+
+    /** The softmax backward with options; by default only the plain options. */
+    default void backward(double[] y, double[] upstream, Layout layout, SoftmaxOptions options, double[] out) {
+        plain(options, "backward");
+        backward(y, upstream, layout, out);
+    }
+
+    /** The log-softmax backward with options; by default only the plain options. */
+    default void logSoftmaxBackward(float[] logSoftmax, float[] upstream, Layout layout, SoftmaxOptions options,
+                                    float[] out) {
+        plain(options, "log_softmax_backward");
+        logSoftmaxBackward(logSoftmax, upstream, layout, out);
+    }
+
+    /** The log-softmax backward with options; by default only the plain options. */
+    default void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, SoftmaxOptions options,
+                                    double[] out) {
+        plain(options, "log_softmax_backward");
+        logSoftmaxBackward(logSoftmax, upstream, layout, out);
+    }
+
+    /** Cross-entropy with labels and loss options; by default only the plain options. */
+    default void crossEntropy(float[] logits, Layout layout, int[] labels, LossOptions options,
+                              float[] lossOut, float[] gradientOut) {
+        plain(options, "cross_entropy");
+        crossEntropy(logits, layout, labels, options.reduction(), lossOut, gradientOut);
+    }
+
+    /** Cross-entropy with labels and loss options; by default only the plain options. */
+    default void crossEntropy(double[] logits, Layout layout, int[] labels, LossOptions options,
+                              double[] lossOut, double[] gradientOut) {
+        plain(options, "cross_entropy");
+        crossEntropy(logits, layout, labels, options.reduction(), lossOut, gradientOut);
+    }
+
+    /** Cross-entropy with probability targets and loss options; by default only the plain options. */
+    default void crossEntropy(float[] logits, Layout layout, float[] target, LossOptions options,
+                              float[] lossOut, float[] gradientOut) {
+        plain(options, "cross_entropy");
+        crossEntropy(logits, layout, target, options.reduction(), lossOut, gradientOut);
+    }
+
+    /** Cross-entropy with probability targets and loss options; by default only the plain options. */
+    default void crossEntropy(double[] logits, Layout layout, double[] target, LossOptions options,
+                              double[] lossOut, double[] gradientOut) {
+        plain(options, "cross_entropy");
+        crossEntropy(logits, layout, target, options.reduction(), lossOut, gradientOut);
+    }
+
+    /**
+     * NLL from log-probabilities along the layout's axis and one label per row: {@code lossOut} as for
+     * cross-entropy, {@code gradientOut} shaped as the input. By default unsupported.
+     */
+    default void nll(float[] logProbabilities, Layout layout, int[] labels, LossOptions options,
+                     float[] lossOut, float[] gradientOut) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not implement nll");
+    }
+
+    /** As {@link #nll(float[], Layout, int[], LossOptions, float[], float[])}, for float64. */
+    default void nll(double[] logProbabilities, Layout layout, int[] labels, LossOptions options,
+                     double[] lossOut, double[] gradientOut) {
+        throw new UnsupportedOperationException(getClass().getName() + " does not implement nll");
+    }
+
+    private void plain(SoftmaxOptions options, String op) {
+        if (!options.isDefault()) {
+            throw new UnsupportedOperationException(getClass().getName() + " does not implement " + op
+                    + " with " + options);
+        }
+    }
+
+    private void plain(LossOptions options, String op) {
+        if (!options.isPlain()) {
+            throw new UnsupportedOperationException(getClass().getName() + " does not implement " + op
+                    + " with " + options);
+        }
+    }
 
     // ---------------------------------------------------------------- buffers
 

@@ -36,7 +36,7 @@ class SoftmaxFacadeTest {
         assertRejected("target[1] = -0.5",
                 () -> softmax.crossEntropy(z, new int[] {3}, 0, new float[] {0.5f, -0.5f, 1f}, Reduction.SUM));
         assertRejected("reduction: null",
-                () -> softmax.crossEntropy(z, new int[] {3}, 0, new int[] {1}, null));
+                () -> softmax.crossEntropy(z, new int[] {3}, 0, new int[] {1}, (Reduction) null));
         assertRejected("out.length 2 != 3", () -> softmax.softmax(z, new int[] {3}, 0, new float[2]));
         assertRejected("out must not be the same array", () -> softmax.softmax(z, new int[] {3}, 0, z));
         assertRejected("lossOut.length 3 != 1", () -> softmax.crossEntropy(z, new int[] {3}, 0, new int[] {1},

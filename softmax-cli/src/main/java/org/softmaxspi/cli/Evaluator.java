@@ -10,13 +10,14 @@ import org.softmaxspi.api.FloatCrossEntropy;
 import org.softmaxspi.api.Op;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.Softmax;
+import org.softmaxspi.api.SoftmaxOptions;
 
 /**
  * Computes one {@link Request} with one provider and writes the result as one line of JSON:
- * {@code {"provider", "op", "dtype", "shape", "output"}}, or for cross_entropy
+ * {@code {"provider", "op", "dtype", "shape", "output"}}, or for cross_entropy and nll
  * {@code {"provider", "op", "dtype", "shape", "loss", "gradient"}} where {@code shape} is the
  * gradient's and {@code loss} is a number, or an array for reduction none. The backward ops
- * compute y = softmax(input) (or log-softmax) with the same provider first.
+ * compute y = softmax(input) (or log-softmax) with the same provider and options first.
  */
 final class Evaluator {
 
@@ -34,7 +35,7 @@ final class Evaluator {
             g.writeStringField("dtype", r.dtype().label());
             g.writeFieldName("shape");
             Json.writeArray(g, r.op() == Op.JACOBIAN ? Softmax.jacobianShape(r.shape(), r.axis()) : r.shape());
-            if (r.op() == Op.CROSS_ENTROPY) {
+            if (r.op() == Op.CROSS_ENTROPY || r.op() == Op.NLL) {
                 g.writeFieldName("loss");
                 if (r.reduction() == Reduction.NONE) {
                     Json.writeArray(g, out.loss(), f32);
@@ -61,20 +62,25 @@ final class Evaluator {
         int[] shape = r.shape();
         int axis = r.axis();
         float[] z = toFloat(r.input());
-        if (r.op() == Op.CROSS_ENTROPY) {
-            FloatCrossEntropy ce = r.labels() != null
-                    ? s.crossEntropy(z, shape, axis, r.labels(), r.reduction())
-                    : s.crossEntropy(z, shape, axis, toFloat(r.target()), r.reduction());
+        SoftmaxOptions o = r.softmaxOptions();
+        FloatCrossEntropy ce = switch (r.op()) {
+            case CROSS_ENTROPY -> r.labels() != null
+                    ? s.crossEntropy(z, shape, axis, r.labels(), r.lossOptions())
+                    : s.crossEntropy(z, shape, axis, toFloat(r.target()), r.lossOptions());
+            case NLL -> s.nll(z, shape, axis, r.labels(), r.lossOptions());
+            default -> null;
+        };
+        if (ce != null) {
             return new Outputs(widen(ce.gradient()), widen(ce.loss()));
         }
         float[] out = switch (r.op()) {
-            case SOFTMAX -> s.softmax(z, shape, axis);
-            case LOG_SOFTMAX -> s.logSoftmax(z, shape, axis);
-            case JACOBIAN -> s.jacobian(z, shape, axis);
-            case BACKWARD -> s.backward(s.softmax(z, shape, axis), toFloat(r.upstream()), shape, axis);
-            case LOG_SOFTMAX_BACKWARD -> s.logSoftmaxBackward(s.logSoftmax(z, shape, axis), toFloat(r.upstream()),
-                    shape, axis);
-            case CROSS_ENTROPY -> throw new AssertionError();
+            case SOFTMAX -> s.softmax(z, shape, axis, o);
+            case LOG_SOFTMAX -> s.logSoftmax(z, shape, axis, o);
+            case JACOBIAN -> s.jacobian(z, shape, axis, o);
+            case BACKWARD -> s.backward(s.softmax(z, shape, axis, o), toFloat(r.upstream()), shape, axis, o);
+            case LOG_SOFTMAX_BACKWARD -> s.logSoftmaxBackward(s.logSoftmax(z, shape, axis, o), toFloat(r.upstream()),
+                    shape, axis, o);
+            case CROSS_ENTROPY, NLL -> throw new AssertionError();
         };
         return new Outputs(widen(out), null);
     }
@@ -83,19 +89,25 @@ final class Evaluator {
         int[] shape = r.shape();
         int axis = r.axis();
         double[] z = r.input();
-        if (r.op() == Op.CROSS_ENTROPY) {
-            DoubleCrossEntropy ce = r.labels() != null
-                    ? s.crossEntropy(z, shape, axis, r.labels(), r.reduction())
-                    : s.crossEntropy(z, shape, axis, r.target(), r.reduction());
+        SoftmaxOptions o = r.softmaxOptions();
+        DoubleCrossEntropy ce = switch (r.op()) {
+            case CROSS_ENTROPY -> r.labels() != null
+                    ? s.crossEntropy(z, shape, axis, r.labels(), r.lossOptions())
+                    : s.crossEntropy(z, shape, axis, r.target(), r.lossOptions());
+            case NLL -> s.nll(z, shape, axis, r.labels(), r.lossOptions());
+            default -> null;
+        };
+        if (ce != null) {
             return new Outputs(ce.gradient(), ce.loss());
         }
         double[] out = switch (r.op()) {
-            case SOFTMAX -> s.softmax(z, shape, axis);
-            case LOG_SOFTMAX -> s.logSoftmax(z, shape, axis);
-            case JACOBIAN -> s.jacobian(z, shape, axis);
-            case BACKWARD -> s.backward(s.softmax(z, shape, axis), r.upstream(), shape, axis);
-            case LOG_SOFTMAX_BACKWARD -> s.logSoftmaxBackward(s.logSoftmax(z, shape, axis), r.upstream(), shape, axis);
-            case CROSS_ENTROPY -> throw new AssertionError();
+            case SOFTMAX -> s.softmax(z, shape, axis, o);
+            case LOG_SOFTMAX -> s.logSoftmax(z, shape, axis, o);
+            case JACOBIAN -> s.jacobian(z, shape, axis, o);
+            case BACKWARD -> s.backward(s.softmax(z, shape, axis, o), r.upstream(), shape, axis, o);
+            case LOG_SOFTMAX_BACKWARD -> s.logSoftmaxBackward(s.logSoftmax(z, shape, axis, o), r.upstream(), shape,
+                    axis, o);
+            case CROSS_ENTROPY, NLL -> throw new AssertionError();
         };
         return new Outputs(out, null);
     }

@@ -4,22 +4,38 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Iterator;
 import java.util.Locale;
 import org.softmaxspi.api.DType;
+import org.softmaxspi.api.LossOptions;
+import org.softmaxspi.api.MaskedRows;
 import org.softmaxspi.api.Op;
 import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.SoftmaxOptions;
 
 /**
  * One {@code eval} request, parsed and checked field by field. Every problem is an
  * {@link IllegalArgumentException} whose message names the field and shows the value.
  *
  * <pre>{"op": "softmax", "dtype": "float32", "shape": [2, 3], "axis": -1, "input": [...],
- *  "upstream": [...], "labels": [...], "target": [...], "reduction": "mean"}</pre>
- * {@code input} is always the logits; {@code dtype} defaults to float32, {@code shape} to
- * {@code [input.length]}, {@code axis} to -1 and {@code reduction} to mean. {@code upstream} is
- * required by the backward ops, and cross_entropy takes exactly one of {@code labels} (class
- * indices) and {@code target} (probability rows shaped as the input).
+ *  "upstream": [...], "labels": [...], "target": [...], "reduction": "mean",
+ *  "temperature": 2, "mask": [true, false, ...], "masked_rows": "zero",
+ *  "weight": [...], "ignore_index": -100, "label_smoothing": 0.1}</pre>
+ * {@code input} is the logits (for nll: the log-probabilities); {@code dtype} defaults to float32,
+ * {@code shape} to {@code [input.length]}, {@code axis} to -1 and {@code reduction} to mean.
+ * {@code upstream} is required by the backward ops, cross_entropy takes exactly one of {@code labels}
+ * (class indices) and {@code target} (probability rows shaped as the input), nll takes {@code labels}.
+ * {@code temperature}, {@code mask} (one flag per element or per position along the axis) and
+ * {@code masked_rows} ({@code nan} or {@code zero}) are options of the softmax ops ({@link SoftmaxOptions});
+ * {@code weight}, {@code ignore_index} and {@code label_smoothing} of the losses ({@link LossOptions}).
  */
 record Request(Op op, DType dtype, int[] shape, int axis, double[] input, double[] upstream, int[] labels,
-               double[] target, Reduction reduction) {
+               double[] target, Reduction reduction, SoftmaxOptions softmaxOptions, LossOptions lossOptions) {
+
+    private static final java.util.Set<String> FIELDS = java.util.Set.of("op", "dtype", "shape", "axis", "input",
+            "upstream", "labels", "target", "reduction", "temperature", "mask", "masked_rows", "weight",
+            "ignore_index", "label_smoothing");
+    private static final java.util.Set<String> SOFTMAX_OPTIONS = java.util.Set.of("temperature", "mask",
+            "masked_rows");
+    private static final java.util.Set<String> LOSS_FIELDS = java.util.Set.of("labels", "target", "reduction",
+            "weight", "ignore_index", "label_smoothing");
 
     static Request parse(JsonNode n) {
         if (n == null || !n.isObject()) {
@@ -27,8 +43,7 @@ record Request(Op op, DType dtype, int[] shape, int axis, double[] input, double
         }
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!java.util.Set.of("op", "dtype", "shape", "axis", "input", "upstream", "labels", "target",
-                    "reduction").contains(f)) {
+            if (!FIELDS.contains(f)) {
                 throw new IllegalArgumentException(f + ": unknown field");
             }
         }
@@ -53,21 +68,81 @@ record Request(Op op, DType dtype, int[] shape, int axis, double[] input, double
         int[] labels = null;
         double[] target = null;
         Reduction reduction = Reduction.MEAN;
-        if (op == Op.CROSS_ENTROPY) {
+        boolean loss = op == Op.CROSS_ENTROPY || op == Op.NLL;
+        SoftmaxOptions softmaxOptions = SoftmaxOptions.defaults();
+        LossOptions lossOptions = LossOptions.of(reduction);
+        if (loss) {
             labels = n.has("labels") ? ints(n, "labels") : null;
             target = numbers(n, "target", dtype, false);
+            if (op == Op.NLL && labels == null) {
+                throw new IllegalArgumentException("labels: missing (nll takes class labels)");
+            }
+            if (op == Op.NLL && target != null) {
+                throw new IllegalArgumentException("target: nll takes class labels, not probability targets");
+            }
             if ((labels == null) == (target == null)) {
                 throw new IllegalArgumentException("labels/target: cross_entropy needs exactly one of labels and target");
             }
             reduction = Reduction.fromLabel(text(n, "reduction", "mean"));
+            lossOptions = LossOptions.of(reduction);
+            if (n.has("weight")) {
+                lossOptions = lossOptions.withWeight(numbers(n, "weight", DType.FLOAT64, true));
+            }
+            if (n.has("ignore_index")) {
+                lossOptions = lossOptions.withIgnoreIndex(integer(n.get("ignore_index"), "ignore_index"));
+            }
+            if (n.has("label_smoothing")) {
+                lossOptions = lossOptions.withLabelSmoothing(number(n, "label_smoothing"));
+            }
+            rejectAll(n, SOFTMAX_OPTIONS, op);
         } else {
-            for (String f : new String[] {"labels", "target", "reduction"}) {
-                if (n.has(f)) {
-                    throw new IllegalArgumentException(f + ": only for cross_entropy, not " + op.label());
-                }
+            rejectAll(n, LOSS_FIELDS, op);
+            if (n.has("temperature")) {
+                softmaxOptions = softmaxOptions.withTemperature(number(n, "temperature"));
+            }
+            if (n.has("mask")) {
+                softmaxOptions = softmaxOptions.withMask(booleans(n, "mask"));
+            }
+            if (n.has("masked_rows")) {
+                softmaxOptions = softmaxOptions.withMaskedRows(MaskedRows.fromLabel(text(n, "masked_rows", null)));
             }
         }
-        return new Request(op, dtype, shape, axis, input, upstream, labels, target, reduction);
+        return new Request(op, dtype, shape, axis, input, upstream, labels, target, reduction, softmaxOptions,
+                lossOptions);
+    }
+
+    private static void rejectAll(JsonNode n, java.util.Set<String> fields, Op op) {
+        for (String f : new java.util.TreeSet<>(fields)) {
+            if (n.has(f)) {
+                String owner = SOFTMAX_OPTIONS.contains(f) ? "the softmax ops" : "cross_entropy and nll";
+                throw new IllegalArgumentException(f + ": only for " + owner + ", not " + op.label());
+            }
+        }
+    }
+
+    private static double number(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        String t = Json.numberText(v);
+        if (t == null) {
+            throw new IllegalArgumentException(field + ": expected a number, got " + describe(v));
+        }
+        return Double.parseDouble(t);
+    }
+
+    private static boolean[] booleans(JsonNode n, String field) {
+        JsonNode a = n.get(field);
+        if (!a.isArray()) {
+            throw new IllegalArgumentException(field + ": expected an array of booleans, got " + describe(a));
+        }
+        boolean[] r = new boolean[a.size()];
+        for (int i = 0; i < r.length; i++) {
+            if (!a.get(i).isBoolean()) {
+                throw new IllegalArgumentException(field + "[" + i + "]: expected true or false, got "
+                        + describe(a.get(i)));
+            }
+            r[i] = a.get(i).asBoolean();
+        }
+        return r;
     }
 
     private static String text(JsonNode n, String field, String fallback) {

@@ -1,8 +1,11 @@
 package org.softmaxspi.reference;
 
 import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.LossOptions;
+import org.softmaxspi.api.MaskedRows;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.SoftmaxKernel;
+import org.softmaxspi.api.SoftmaxOptions;
 
 /**
  * The reference computations, in double-double arithmetic ({@link DD}, {@link ExactMath}).
@@ -23,10 +26,19 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     // ------------------------------------------------------------ row helpers
 
-    /** max over a row, or NaN when the row must be all NaN (a NaN, a +∞, or every entry −∞). */
-    private static double rowMax(double[] z, int start, int stride, int k) {
+    /** A row's maximum when it has nothing to normalize (every kept entry −∞, or none kept). */
+    private static final double EMPTY = Double.NEGATIVE_INFINITY;
+
+    /**
+     * max over the kept entries of a row; NaN when the row must be all NaN (a kept NaN or +∞), {@link #EMPTY}
+     * when no kept entry is finite.
+     */
+    private static double rowMax(double[] z, int start, int stride, int k, Row r) {
         double m = Double.NEGATIVE_INFINITY;
         for (int j = 0, idx = start; j < k; j++, idx += stride) {
+            if (!r.keeps(idx)) {
+                continue;
+            }
             double v = z[idx];
             if (Double.isNaN(v) || v == Double.POSITIVE_INFINITY) {
                 return Double.NaN;
@@ -35,34 +47,64 @@ final class ReferenceKernel implements SoftmaxKernel {
                 m = v;
             }
         }
-        return m == Double.NEGATIVE_INFINITY ? Double.NaN : m;
+        return m;
     }
 
-    /** z - m exactly, or null when e^(z - m) counts as 0 (z = −∞, or z - m below -1100 or overflowing). */
-    private static DD shifted(double z, double m) {
-        if (z == Double.NEGATIVE_INFINITY) {
+    /** What a kernel call needs to know of its options: the mask, 1/T as a divisor, the empty-row policy. */
+    private record Row(SoftmaxOptions options, Layout layout, double temperature) {
+        static final Row PLAIN_ROW = new Row(SoftmaxOptions.defaults(), null, 1.0);
+
+        static Row of(SoftmaxOptions o, Layout l, boolean float32) {
+            return o.isDefault() ? PLAIN_ROW
+                    : new Row(o, l, float32 ? (float) o.temperature() : o.temperature());
+        }
+
+        boolean keeps(int idx) {
+            return layout == null || options.keeps(idx, layout);
+        }
+
+        /** The value of a row with nothing to normalize: NaN, or 0 (−∞ for log-probabilities). */
+        double empty(boolean log) {
+            return options.maskedRows() == MaskedRows.NAN ? Double.NaN : log ? Double.NEGATIVE_INFINITY : 0.0;
+        }
+
+        /** (z - m) / T as a double-double; {@code z - m} exactly. */
+        DD scaled(double z, double m) {
+            DD d = DD.twoSum(z, -m);
+            return temperature == 1.0 || Double.isInfinite(d.hi()) ? d : d.div(DD.of(temperature));
+        }
+
+        /** x / T in double-double. */
+        DD overT(DD x) {
+            return temperature == 1.0 ? x : x.div(DD.of(temperature));
+        }
+    }
+
+    /** (z - m)/T, or null when e^((z - m)/T) counts as 0 (z = −∞ or masked, below -1100 or overflowing). */
+    private static DD shifted(double z, double m, Row r, int idx) {
+        if (z == Double.NEGATIVE_INFINITY || !r.keeps(idx)) {
             return null;
         }
-        DD d = DD.twoSum(z, -m);
+        DD d = r.scaled(z, m);
         if (Double.isInfinite(d.hi()) || d.hi() < ExactMath.EXP_ZERO_BELOW) {
             return null;
         }
         return d;
     }
 
-    private static ExactMath.ExpParts expShifted(double z, double m) {
-        DD d = shifted(z, m);
+    private static ExactMath.ExpParts expShifted(double z, double m, Row r, int idx) {
+        DD d = shifted(z, m, r, idx);
         return d == null ? null : ExactMath.expParts(d);
     }
 
-    /** S = sum_j e^(z_j - m), at least 1. */
-    private static DD rowSum(double[] z, int start, int stride, int k, double m, int skip) {
+    /** S = sum_j e^((z_j - m)/T) over the kept entries but {@code skip}, at least 1 when skip is none. */
+    private static DD rowSum(double[] z, int start, int stride, int k, double m, int skip, Row r) {
         DD s = DD.ZERO;
         for (int j = 0, idx = start; j < k; j++, idx += stride) {
             if (j == skip) {
                 continue;
             }
-            ExactMath.ExpParts e = expShifted(z[idx], m);
+            ExactMath.ExpParts e = expShifted(z[idx], m, r, idx);
             if (e != null) {
                 s = s.add(e.value());
             }
@@ -80,18 +122,27 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     @Override
     public void softmax(double[] logits, Layout layout, double[] out) {
+        softmax(logits, layout, Row.PLAIN_ROW, out);
+    }
+
+    @Override
+    public void softmax(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
+        softmax(logits, layout, Row.of(options, layout, false), out);
+    }
+
+    private static void softmax(double[] logits, Layout layout, Row r, double[] out) {
         int k = layout.axisLength();
         int stride = layout.inner();
         for (int row = 0; row < layout.rows(); row++) {
             int start = layout.rowStart(row);
-            double m = rowMax(logits, start, stride, k);
-            if (Double.isNaN(m)) {
-                fill(out, start, stride, k, Double.NaN);
+            double m = rowMax(logits, start, stride, k, r);
+            if (Double.isNaN(m) || m == EMPTY) {
+                fill(out, start, stride, k, Double.isNaN(m) ? Double.NaN : r.empty(false));
                 continue;
             }
-            DD s = rowSum(logits, start, stride, k, m, -1);
+            DD s = rowSum(logits, start, stride, k, m, -1, r);
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                ExactMath.ExpParts e = expShifted(logits[idx], m);
+                ExactMath.ExpParts e = expShifted(logits[idx], m, r, idx);
                 out[idx] = e == null ? 0.0 : e.divide(s);
             }
         }
@@ -104,28 +155,37 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     @Override
     public void logSoftmax(double[] logits, Layout layout, double[] out) {
+        logSoftmax(logits, layout, Row.PLAIN_ROW, out);
+    }
+
+    @Override
+    public void logSoftmax(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
+        logSoftmax(logits, layout, Row.of(options, layout, false), out);
+    }
+
+    private static void logSoftmax(double[] logits, Layout layout, Row r, double[] out) {
         int k = layout.axisLength();
         int stride = layout.inner();
         for (int row = 0; row < layout.rows(); row++) {
             int start = layout.rowStart(row);
-            double m = rowMax(logits, start, stride, k);
-            if (Double.isNaN(m)) {
-                fill(out, start, stride, k, Double.NaN);
+            double m = rowMax(logits, start, stride, k, r);
+            if (Double.isNaN(m) || m == EMPTY) {
+                fill(out, start, stride, k, Double.isNaN(m) ? Double.NaN : r.empty(true));
                 continue;
             }
-            DD logS = logSum(rowSum(logits, start, stride, k, m, -1));
+            DD logS = logSum(rowSum(logits, start, stride, k, m, -1, r));
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                out[idx] = logProbability(logits[idx], m, logS);
+                out[idx] = r.keeps(idx) ? logProbability(logits[idx], m, logS, r) : Double.NEGATIVE_INFINITY;
             }
         }
     }
 
-    /** z - m - log S, rounded once; −∞ for z = −∞ or when z - m overflows. */
-    private static double logProbability(double z, double m, DD logS) {
+    /** (z - m)/T - log S, rounded once; −∞ for z = −∞ or when z - m overflows. */
+    private static double logProbability(double z, double m, DD logS, Row r) {
         if (z == Double.NEGATIVE_INFINITY) {
             return Double.NEGATIVE_INFINITY;
         }
-        DD d = DD.twoSum(z, -m);
+        DD d = r.scaled(z, m);
         if (Double.isInfinite(d.hi())) {
             return Double.NEGATIVE_INFINITY;
         }
@@ -134,6 +194,15 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     @Override
     public void jacobian(double[] logits, Layout layout, double[] out) {
+        jacobian(logits, layout, Row.PLAIN_ROW, out);
+    }
+
+    @Override
+    public void jacobian(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
+        jacobian(logits, layout, Row.of(options, layout, false), out);
+    }
+
+    private static void jacobian(double[] logits, Layout layout, Row r, double[] out) {
         int k = layout.axisLength();
         int stride = layout.inner();
         DD[] e = new DD[k];
@@ -141,18 +210,18 @@ final class ReferenceKernel implements SoftmaxKernel {
         for (int row = 0; row < layout.rows(); row++) {
             int start = layout.rowStart(row);
             int base = row * k * k;
-            double m = rowMax(logits, start, stride, k);
-            if (Double.isNaN(m)) {
-                java.util.Arrays.fill(out, base, base + k * k, Double.NaN);
+            double m = rowMax(logits, start, stride, k, r);
+            if (Double.isNaN(m) || m == EMPTY) {
+                java.util.Arrays.fill(out, base, base + k * k, Double.isNaN(m) ? Double.NaN : r.empty(false));
                 continue;
             }
             DD s = DD.ZERO;
             int dominant = -1;
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                ExactMath.ExpParts p = expShifted(logits[idx], m);
+                ExactMath.ExpParts p = expShifted(logits[idx], m, r, idx);
                 e[j] = p == null ? DD.ZERO : p.value();
                 s = s.add(e[j]);
-                if (dominant < 0 && logits[idx] == m) {
+                if (dominant < 0 && logits[idx] == m && r.keeps(idx)) {
                     dominant = j;
                 }
             }
@@ -161,10 +230,11 @@ final class ReferenceKernel implements SoftmaxKernel {
             }
             for (int i = 0; i < k; i++) {
                 // 1 - y_i = (S - e_i) / S; for the dominant class sum the others directly (no cancellation).
-                DD others = i == dominant ? rowSum(logits, start, stride, k, m, i) : s.sub(e[i]);
+                DD others = i == dominant ? rowSum(logits, start, stride, k, m, i, r) : s.sub(e[i]);
                 int o = base + i * k;
                 for (int j = 0; j < k; j++) {
-                    out[o + j] = i == j ? y[i].mul(others.div(s)).value() : -y[i].mul(y[j]).value();
+                    DD v = i == j ? y[i].mul(others.div(s)) : y[i].mul(y[j]).negate();
+                    out[o + j] = r.overT(v).value() + 0.0;
                 }
             }
         }
@@ -172,58 +242,85 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     @Override
     public void backward(double[] y, double[] upstream, Layout layout, double[] out) {
+        backward(y, upstream, layout, Row.PLAIN_ROW, out);
+    }
+
+    @Override
+    public void backward(double[] y, double[] upstream, Layout layout, SoftmaxOptions options, double[] out) {
+        backward(y, upstream, layout, Row.of(options, layout, false), out);
+    }
+
+    private static void backward(double[] y, double[] upstream, Layout layout, Row r, double[] out) {
         int k = layout.axisLength();
         int stride = layout.inner();
         for (int row = 0; row < layout.rows(); row++) {
             int start = layout.rowStart(row);
-            if (!allFinite(y, start, stride, k) || !allFinite(upstream, start, stride, k)) {
+            if (!allFinite(y, start, stride, k, r) || !allFinite(upstream, start, stride, k, r)) {
                 double dot = 0;
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    dot += upstream[idx] * y[idx];
+                    dot += r.keeps(idx) ? upstream[idx] * y[idx] : 0;
                 }
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    out[idx] = y[idx] * (upstream[idx] - dot);
+                    out[idx] = r.keeps(idx) ? y[idx] * (upstream[idx] - dot) / r.temperature() : 0.0;
                 }
                 continue;
             }
             DD dot = DD.ZERO;
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                dot = dot.add(DD.twoProd(upstream[idx], y[idx]));
+                if (r.keeps(idx)) {
+                    dot = dot.add(DD.twoProd(upstream[idx], y[idx]));
+                }
             }
             DD minusDot = dot.negate();
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                out[idx] = minusDot.add(upstream[idx]).mul(y[idx]).value();
+                out[idx] = r.keeps(idx) ? r.overT(minusDot.add(upstream[idx]).mul(y[idx])).value() : 0.0;
             }
         }
     }
 
     @Override
     public void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, double[] out) {
+        logSoftmaxBackward(logSoftmax, upstream, layout, Row.PLAIN_ROW, out);
+    }
+
+    @Override
+    public void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, SoftmaxOptions options,
+                                   double[] out) {
+        logSoftmaxBackward(logSoftmax, upstream, layout, Row.of(options, layout, false), out);
+    }
+
+    private static void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, Row r,
+                                           double[] out) {
         int k = layout.axisLength();
         int stride = layout.inner();
         for (int row = 0; row < layout.rows(); row++) {
             int start = layout.rowStart(row);
-            if (!allFinite(upstream, start, stride, k) || !allBelow(logSoftmax, start, stride, k, 700)) {
+            if (!allFinite(upstream, start, stride, k, r) || !allBelow(logSoftmax, start, stride, k, 700, r)) {
                 double sum = 0;
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    sum += upstream[idx];
+                    sum += r.keeps(idx) ? upstream[idx] : 0;
                 }
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    out[idx] = upstream[idx] - Math.exp(logSoftmax[idx]) * sum;
+                    out[idx] = r.keeps(idx)
+                            ? (upstream[idx] - Math.exp(logSoftmax[idx]) * sum) / r.temperature() : 0.0;
                 }
                 continue;
             }
             DD sum = DD.ZERO;
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                sum = sum.add(upstream[idx]);
+                if (r.keeps(idx)) {
+                    sum = sum.add(upstream[idx]);
+                }
             }
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
                 double l = logSoftmax[idx];
-                if (l < ExactMath.EXP_ZERO_BELOW) {
-                    out[idx] = upstream[idx];
+                if (!r.keeps(idx)) {
+                    out[idx] = 0.0;
+                } else if (l < ExactMath.EXP_ZERO_BELOW) {
+                    out[idx] = r.overT(DD.of(upstream[idx])).value();
                 } else {
                     DD p = ExactMath.expParts(DD.of(l)).value().mul(sum);
-                    out[idx] = p.negate().add(upstream[idx]).value();
+                    out[idx] = r.overT(p.negate().add(upstream[idx])).value();
                 }
             }
         }
@@ -239,19 +336,19 @@ final class ReferenceKernel implements SoftmaxKernel {
         return m;
     }
 
-    private static boolean allFinite(double[] a, int start, int stride, int k) {
+    private static boolean allFinite(double[] a, int start, int stride, int k, Row r) {
         for (int j = 0, idx = start; j < k; j++, idx += stride) {
-            if (!Double.isFinite(a[idx])) {
+            if (r.keeps(idx) && !Double.isFinite(a[idx])) {
                 return false;
             }
         }
         return true;
     }
 
-    /** True when every entry is −∞ or finite and at most {@code limit} (so exp cannot overflow). */
-    private static boolean allBelow(double[] a, int start, int stride, int k, double limit) {
+    /** True when every kept entry is −∞ or finite and at most {@code limit} (so exp cannot overflow). */
+    private static boolean allBelow(double[] a, int start, int stride, int k, double limit, Row r) {
         for (int j = 0, idx = start; j < k; j++, idx += stride) {
-            if (!(a[idx] <= limit)) {
+            if (r.keeps(idx) && !(a[idx] <= limit)) {
                 return false;
             }
         }
@@ -261,59 +358,121 @@ final class ReferenceKernel implements SoftmaxKernel {
     @Override
     public void crossEntropy(double[] logits, Layout layout, int[] labels, Reduction reduction,
                              double[] lossOut, double[] gradientOut) {
-        crossEntropy(logits, layout, labels, null, reduction, lossOut, gradientOut);
+        crossEntropy(logits, layout, labels, null, LossOptions.of(reduction), lossOut, gradientOut);
     }
 
     @Override
     public void crossEntropy(double[] logits, Layout layout, double[] target, Reduction reduction,
                              double[] lossOut, double[] gradientOut) {
-        crossEntropy(logits, layout, null, target, reduction, lossOut, gradientOut);
+        crossEntropy(logits, layout, null, target, LossOptions.of(reduction), lossOut, gradientOut);
     }
 
-    /** One of labels and target is null. */
+    @Override
+    public void crossEntropy(double[] logits, Layout layout, int[] labels, LossOptions options,
+                             double[] lossOut, double[] gradientOut) {
+        crossEntropy(logits, layout, labels, null, options, lossOut, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(double[] logits, Layout layout, double[] target, LossOptions options,
+                             double[] lossOut, double[] gradientOut) {
+        crossEntropy(logits, layout, null, target, options, lossOut, gradientOut);
+    }
+
+    /**
+     * One of labels and target is null. Each row's loss is {@code -Σ_j c_j ℓ_j} with the coefficients
+     * {@code c} of {@link LossOptions} (labels: {@code (1-ε)w[t]} at the label plus {@code ε/C·w[j]};
+     * targets: {@code w[j]((1-ε)p_j + ε/C)}) and its gradient {@code y_j Σc - c_j} ({@code Σc} taken as 1 for
+     * unweighted targets: the contract's {@code y - t}), both in double-double.
+     */
     private static void crossEntropy(double[] logits, Layout layout, int[] labels, double[] target,
-                                     Reduction reduction, double[] lossOut, double[] gradientOut) {
+                                     LossOptions options, double[] lossOut, double[] gradientOut) {
         int k = layout.axisLength();
         int stride = layout.inner();
         int rows = layout.rows();
-        DD scale = reduction == Reduction.MEAN ? DD.ONE.div(DD.of(rows)) : DD.ONE;
+        Reduction reduction = options.reduction();
+        Row plain = Row.PLAIN_ROW;
+        double eps = options.labelSmoothing();
+        DD keep = DD.ONE.add(-eps);
+        DD uniform = k == 0 ? DD.ZERO : DD.of(eps).div(DD.of(k));
+        // the mean's denominator: rows not ignored, weighted by their label's weight (labels); all rows (targets)
+        DD denominator = DD.ZERO;
+        for (int row = 0; row < rows; row++) {
+            if (labels == null) {
+                denominator = denominator.add(1.0);
+            } else if (!options.ignores(labels[row])) {
+                denominator = denominator.add(options.weight(labels[row]));
+            }
+        }
+        boolean zeroDenominator = reduction == Reduction.MEAN && denominator.hi() == 0;
+        DD scale = reduction == Reduction.MEAN && !zeroDenominator ? DD.ONE.div(denominator) : DD.ONE;
         // Losses are accumulated times 2^shift: logits near ±MAX_VALUE make z - m and the sums
         // overflow a double although the mean may be finite.
         int shift = maxAbs(logits) > 0x1.0p1000 ? -8 : 0;
+        DD[] c = new DD[k];
         DD total = DD.ZERO;
         boolean totalNaN = false;
         double totalInf = 0;
         for (int row = 0; row < rows; row++) {
             int start = layout.rowStart(row);
-            double m = rowMax(logits, start, stride, k);
             double rowLoss;
-            if (Double.isNaN(m)) {
+            if (labels != null && options.ignores(labels[row])) {
+                fill(gradientOut, start, stride, k, 0.0);
+                if (reduction == Reduction.NONE) {
+                    lossOut[row] = 0.0;
+                }
+                continue;
+            }
+            DD cSum = DD.ZERO;
+            for (int j = 0, idx = start; j < k; j++, idx += stride) {
+                DD cj;
+                if (labels != null) {
+                    cj = uniform.mul(options.weight(j));
+                    if (labels[row] == j) {
+                        cj = cj.add(keep.mul(options.weight(j)));
+                    }
+                } else {
+                    cj = keep.mul(target[idx]).add(uniform).mul(options.weight(j));
+                }
+                c[j] = cj;
+                cSum = cSum.add(cj);
+            }
+            if (labels == null && !options.hasWeight()) {
+                cSum = DD.ONE; // the contract's y - t: a target row sums to 1 (within the checked tolerance)
+            }
+            double m = rowMax(logits, start, stride, k, plain);
+            if (Double.isNaN(m) || m == EMPTY) {
                 fill(gradientOut, start, stride, k, Double.NaN);
                 rowLoss = Double.NaN;
             } else {
-                DD s = rowSum(logits, start, stride, k, m, -1);
+                DD s = rowSum(logits, start, stride, k, m, -1, plain);
                 DD logS = logSum(s);
                 DD loss = DD.ZERO;
                 boolean infinite = false;
+                int dominant = -1;
+                for (int j = 0, idx = start; j < k && dominant < 0; j++, idx += stride) {
+                    dominant = logits[idx] == m ? j : -1;
+                }
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    double t = labels != null ? (labels[row] == j ? 1.0 : 0.0) : target[idx];
-                    ExactMath.ExpParts e = expShifted(logits[idx], m);
                     DD grad;
-                    if (t == 1.0 && labels != null) {
-                        // y - 1 = -(sum of the others) / S, without cancellation
-                        grad = rowSum(logits, start, stride, k, m, j).div(s).negate();
+                    if (zeroDenominator) {
+                        grad = DD.of(Double.NaN);
+                    } else if (j == dominant) {
+                        // y_j Σc - c_j = (Σc - c_j) - Σc (1 - y_j), 1 - y_j = (sum of the others) / S: no cancellation
+                        grad = cSum.sub(c[j]).sub(cSum.mul(rowSum(logits, start, stride, k, m, j, plain).div(s)));
                     } else {
+                        ExactMath.ExpParts e = expShifted(logits[idx], m, plain, idx);
                         DD yj = e == null ? DD.ZERO : e.value().div(s);
-                        grad = yj.add(-t);
+                        grad = yj.mul(cSum).sub(c[j]);
                     }
-                    gradientOut[idx] = grad.mul(scale).value();
-                    if (t != 0) {
+                    gradientOut[idx] = grad.mul(scale).value() + 0.0;
+                    if (c[j].hi() != 0) {
                         if (logits[idx] == Double.NEGATIVE_INFINITY) {
                             infinite = true;
                         } else {
                             DD d = DD.twoSum(Math.scalb(logits[idx], shift), Math.scalb(-m, shift))
                                     .sub(logS.scalb(shift));
-                            loss = loss.sub(d.mul(t));
+                            loss = loss.sub(d.mul(c[j]));
                         }
                     }
                 }
@@ -331,16 +490,68 @@ final class ReferenceKernel implements SoftmaxKernel {
             }
         }
         if (reduction != Reduction.NONE) {
-            double value;
-            if (totalNaN || (reduction == Reduction.MEAN && rows == 0)) {
-                value = Double.NaN;
-            } else if (totalInf != 0) {
-                value = totalInf;
-            } else {
-                value = Math.scalb(reduction == Reduction.MEAN ? total.div(DD.of(rows)).value() : total.value(),
-                        -shift);
+            lossOut[0] = reduce(reduction, total, totalNaN || zeroDenominator, totalInf, denominator, shift);
+        }
+    }
+
+    /** The reduced loss from the double-double total (scaled by 2^shift), NaN or +∞ when those were met. */
+    private static double reduce(Reduction reduction, DD total, boolean nan, double inf, DD denominator, int shift) {
+        if (nan) {
+            return Double.NaN;
+        }
+        if (inf != 0) {
+            return inf;
+        }
+        return Math.scalb(reduction == Reduction.MEAN ? total.div(denominator).value() : total.value(), -shift);
+    }
+
+    @Override
+    public void nll(double[] logProbabilities, Layout layout, int[] labels, LossOptions options,
+                    double[] lossOut, double[] gradientOut) {
+        int k = layout.axisLength();
+        int stride = layout.inner();
+        int rows = layout.rows();
+        Reduction reduction = options.reduction();
+        DD denominator = DD.ZERO;
+        for (int row = 0; row < rows; row++) {
+            if (!options.ignores(labels[row])) {
+                denominator = denominator.add(options.weight(labels[row]));
             }
-            lossOut[0] = value;
+        }
+        boolean zeroDenominator = reduction == Reduction.MEAN && denominator.hi() == 0;
+        DD scale = reduction == Reduction.MEAN && !zeroDenominator ? DD.ONE.div(denominator) : DD.ONE;
+        java.util.Arrays.fill(gradientOut, 0.0);
+        DD total = DD.ZERO;
+        boolean nan = false;
+        double inf = 0;
+        for (int row = 0; row < rows; row++) {
+            int label = labels[row];
+            double rowLoss = 0;
+            if (!options.ignores(label)) {
+                double w = options.weight(label);
+                double x = logProbabilities[layout.rowStart(row) + label * stride];
+                gradientOut[layout.rowStart(row) + label * stride] = zeroDenominator ? Double.NaN
+                        : scale.mul(-w).value() + 0.0;
+                if (w != 0) {
+                    if (Double.isFinite(x)) {
+                        DD l = DD.twoProd(-w, x);
+                        total = total.add(l);
+                        rowLoss = l.value();
+                    } else {
+                        rowLoss = -w * x;
+                        nan |= Double.isNaN(rowLoss);
+                        inf = Double.isInfinite(rowLoss) && !Double.isNaN(inf) ? (inf == -rowLoss ? Double.NaN : rowLoss)
+                                : inf;
+                    }
+                }
+            }
+            if (reduction == Reduction.NONE) {
+                lossOut[row] = rowLoss + 0.0;
+            }
+        }
+        if (reduction != Reduction.NONE) {
+            lossOut[0] = reduce(reduction, total, nan || zeroDenominator || Double.isNaN(inf), inf, denominator, 0)
+                    + 0.0;
         }
     }
 
@@ -400,7 +611,7 @@ final class ReferenceKernel implements SoftmaxKernel {
                              float[] lossOut, float[] gradientOut) {
         double[] loss = new double[lossOut.length];
         double[] grad = new double[gradientOut.length];
-        crossEntropy(widen(logits), layout, labels, null, reduction, loss, grad);
+        crossEntropy(widen(logits), layout, labels, null, LossOptions.of(reduction), loss, grad);
         narrow(loss, lossOut);
         narrow(grad, gradientOut);
     }
@@ -410,7 +621,90 @@ final class ReferenceKernel implements SoftmaxKernel {
                              float[] lossOut, float[] gradientOut) {
         double[] loss = new double[lossOut.length];
         double[] grad = new double[gradientOut.length];
-        crossEntropy(widen(logits), layout, null, widen(target), reduction, loss, grad);
+        crossEntropy(widen(logits), layout, null, widen(target), LossOptions.of(reduction), loss, grad);
+        narrow(loss, lossOut);
+        narrow(grad, gradientOut);
+    }
+
+    private static SoftmaxOptions float32(SoftmaxOptions o) {
+        return o.temperature() == (float) o.temperature() ? o : o.withTemperature((float) o.temperature());
+    }
+
+    /** The options with weights and ε rounded to float, as float32 tensors of them would hold. */
+    private static LossOptions float32(LossOptions o) {
+        LossOptions r = o.withLabelSmoothing((float) o.labelSmoothing());
+        double[] w = o.weight();
+        if (w != null) {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = (float) w[i];
+            }
+            r = r.withWeight(w);
+        }
+        return r;
+    }
+
+    @Override
+    public void softmax(float[] logits, Layout layout, SoftmaxOptions options, float[] out) {
+        double[] r = new double[out.length];
+        softmax(widen(logits), layout, float32(options), r);
+        narrow(r, out);
+    }
+
+    @Override
+    public void logSoftmax(float[] logits, Layout layout, SoftmaxOptions options, float[] out) {
+        double[] r = new double[out.length];
+        logSoftmax(widen(logits), layout, float32(options), r);
+        narrow(r, out);
+    }
+
+    @Override
+    public void jacobian(float[] logits, Layout layout, SoftmaxOptions options, float[] out) {
+        double[] r = new double[out.length];
+        jacobian(widen(logits), layout, float32(options), r);
+        narrow(r, out);
+    }
+
+    @Override
+    public void backward(float[] y, float[] upstream, Layout layout, SoftmaxOptions options, float[] out) {
+        double[] r = new double[out.length];
+        backward(widen(y), widen(upstream), layout, float32(options), r);
+        narrow(r, out);
+    }
+
+    @Override
+    public void logSoftmaxBackward(float[] logSoftmax, float[] upstream, Layout layout, SoftmaxOptions options,
+                                   float[] out) {
+        double[] r = new double[out.length];
+        logSoftmaxBackward(widen(logSoftmax), widen(upstream), layout, float32(options), r);
+        narrow(r, out);
+    }
+
+    @Override
+    public void crossEntropy(float[] logits, Layout layout, int[] labels, LossOptions options,
+                             float[] lossOut, float[] gradientOut) {
+        double[] loss = new double[lossOut.length];
+        double[] grad = new double[gradientOut.length];
+        crossEntropy(widen(logits), layout, labels, null, float32(options), loss, grad);
+        narrow(loss, lossOut);
+        narrow(grad, gradientOut);
+    }
+
+    @Override
+    public void crossEntropy(float[] logits, Layout layout, float[] target, LossOptions options,
+                             float[] lossOut, float[] gradientOut) {
+        double[] loss = new double[lossOut.length];
+        double[] grad = new double[gradientOut.length];
+        crossEntropy(widen(logits), layout, null, widen(target), float32(options), loss, grad);
+        narrow(loss, lossOut);
+        narrow(grad, gradientOut);
+    }
+
+    @Override
+    public void nll(float[] logProbabilities, Layout layout, int[] labels, LossOptions options,
+                    float[] lossOut, float[] gradientOut) {
+        double[] loss = new double[lossOut.length];
+        double[] grad = new double[gradientOut.length];
+        nll(widen(logProbabilities), layout, labels, float32(options), loss, grad);
         narrow(loss, lossOut);
         narrow(grad, gradientOut);
     }
