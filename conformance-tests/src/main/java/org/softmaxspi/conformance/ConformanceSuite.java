@@ -127,6 +127,8 @@ public final class ConformanceSuite {
             progress.accept("properties and contracts: " + s.name());
             results.addAll(Properties.check(s, seed));
             results.addAll(Contracts.check(s, seed));
+            progress.accept("options and losses: " + s.name());
+            results.addAll(OptionChecks.check(s, seed));
         }
         return new ConformanceReport(seed, quick, cases.size(), providers.stream().map(Softmax::name).toList(),
                 results, agreement.rows());

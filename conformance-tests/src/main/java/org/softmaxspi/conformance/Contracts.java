@@ -14,9 +14,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.softmaxspi.api.DType;
+import org.softmaxspi.api.LossOptions;
 import org.softmaxspi.api.Op;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.Softmax;
+import org.softmaxspi.api.SoftmaxOptions;
 
 /**
  * The API contract: every bad argument gets an {@link IllegalArgumentException} naming the
@@ -119,7 +121,26 @@ final class Contracts {
                                     g.duplicate().position(5), g);
                         }),
                 new BadInput("buffer: upstream shorter than y", "upstream.remaining()", Op.BACKWARD, DType.FLOAT32,
-                        () -> s.backward(FloatBuffer.wrap(z6), FloatBuffer.wrap(z3), s23, -1, direct(6))));
+                        () -> s.backward(FloatBuffer.wrap(z6), FloatBuffer.wrap(z3), s23, -1, direct(6))),
+                new BadInput("mask of 4 flags for shape [2, 3]", "mask.length 4", Op.SOFTMAX, DType.FLOAT32,
+                        () -> s.softmax(z6, s23, -1, SoftmaxOptions.defaults().withMask(new boolean[4]))),
+                new BadInput("null options", "options", Op.LOG_SOFTMAX, DType.FLOAT64,
+                        () -> s.logSoftmax(d6, s23, -1, (SoftmaxOptions) null)),
+                new BadInput("2 weights for 3 classes", "weight.length 2", Op.CROSS_ENTROPY, DType.FLOAT32,
+                        () -> s.crossEntropy(z6, s23, -1, new int[] {0, 1},
+                                LossOptions.of(Reduction.MEAN).withWeight(new double[] {1, 2}))),
+                new BadInput("ignore_index with probability targets", "ignoreIndex: 0", Op.CROSS_ENTROPY,
+                        DType.FLOAT32, () -> s.crossEntropy(z6, s23, -1, t6,
+                                LossOptions.of(Reduction.SUM).withIgnoreIndex(0))),
+                new BadInput("label -1 with ignore_index -100", "labels[0] = -1", Op.CROSS_ENTROPY, DType.FLOAT64,
+                        () -> s.crossEntropy(d6, s23, -1, new int[] {-1, 1},
+                                LossOptions.of(Reduction.MEAN).withIgnoreIndex(-100))),
+                new BadInput("nll with label smoothing", "labelSmoothing: 0.1", Op.NLL, DType.FLOAT64,
+                        () -> s.nll(d6, s23, -1, new int[] {0, 1}, LossOptions.of(Reduction.MEAN).withLabelSmoothing(0.1))),
+                new BadInput("nll label 3 with K = 3", "labels[1] = 3", Op.NLL, DType.FLOAT32,
+                        () -> s.nll(z6, s23, -1, new int[] {0, 3}, LossOptions.of(Reduction.NONE))),
+                new BadInput("nll null options", "options", Op.NLL, DType.FLOAT32,
+                        () -> s.nll(z6, s23, -1, new int[] {0, 1}, null)));
     }
 
     private static FloatBuffer direct(int n) {

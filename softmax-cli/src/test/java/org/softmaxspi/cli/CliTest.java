@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.softmaxspi.api.LossOptions;
+import org.softmaxspi.api.MaskedRows;
 import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.SoftmaxOptions;
 import org.softmaxspi.api.Softmax;
 import org.softmaxspi.api.SoftmaxProviders;
 import org.softmaxspi.conformance.ConformanceTests;
@@ -141,6 +144,35 @@ class CliTest {
                 json(ceT.out()).get("loss").asDouble());
     }
 
+    @Test
+    void eval_options_matchTheApi() throws Exception {
+        Softmax ref = SoftmaxProviders.get("reference");
+        double[] z = {0.5, -1.25, 3, 2, 0, 1};
+        int[] shape = {2, 3};
+        String common = "\"dtype\": \"float64\", \"shape\": [2, 3], \"input\": [0.5, -1.25, 3, 2, 0, 1]";
+        SoftmaxOptions o = SoftmaxOptions.defaults().withTemperature(2).withMask(new boolean[] {true, false, true})
+                .withMaskedRows(MaskedRows.ZERO);
+        String opts = ", \"temperature\": 2, \"mask\": [true, false, true], \"masked_rows\": \"zero\"";
+        assertOutput(run("{\"op\": \"softmax\", " + common + opts + "}", "eval", "--provider", "reference"),
+                ref.softmax(z, shape, -1, o), "output");
+        double[] g = {1, 2, 3, -1, 0.5, 0};
+        assertOutput(run("{\"op\": \"backward\", " + common + opts + ", \"upstream\": [1, 2, 3, -1, 0.5, 0]}", "eval",
+                "--provider", "reference"), ref.backward(ref.softmax(z, shape, -1, o), g, shape, -1, o), "output");
+        LossOptions lo = LossOptions.of(Reduction.SUM).withWeight(new double[] {1, 2, 0.5}).withIgnoreIndex(-100)
+                .withLabelSmoothing(0.1);
+        Run ce = run("{\"op\": \"cross_entropy\", " + common + ", \"labels\": [2, -100], \"reduction\": \"sum\", "
+                + "\"weight\": [1, 2, 0.5], \"ignore_index\": -100, \"label_smoothing\": 0.1}", "eval",
+                "--provider", "reference");
+        assertOutput(ce, ref.crossEntropy(z, shape, -1, new int[] {2, -100}, lo).gradient(), "gradient");
+        assertEquals(ref.crossEntropy(z, shape, -1, new int[] {2, -100}, lo).scalarLoss(),
+                json(ce.out()).get("loss").asDouble());
+        Run nll = run("{\"op\": \"nll\", " + common + ", \"labels\": [2, 0], \"reduction\": \"none\", "
+                + "\"weight\": [1, 2, 0.5]}", "eval", "--provider", "reference");
+        LossOptions nlo = LossOptions.of(Reduction.NONE).withWeight(new double[] {1, 2, 0.5});
+        assertOutput(nll, ref.nll(z, shape, -1, new int[] {2, 0}, nlo).loss(), "loss");
+        assertOutput(nll, ref.nll(z, shape, -1, new int[] {2, 0}, nlo).gradient(), "gradient");
+    }
+
     private static void assertOutput(Run r, double[] expected, String field) throws Exception {
         assertEquals(0, r.exit(), r.err());
         JsonNode arr = json(r.out()).get(field);
@@ -199,6 +231,18 @@ class CliTest {
         "{\"op\": \"softmax\", \"input\": [1, true]}|input[1]: expected a number",
         "{\"op\": \"softmax\", \"dtype\": \"int8\", \"input\": [1]}|dtype: unknown value 'int8'",
         "{\"op\": \"softmax\", \"input\": [1], \"reduction\": \"sum\"}|reduction: only for cross_entropy",
+        "{\"op\": \"softmax\", \"input\": [1, 2], \"temperature\": 0}|temperature: 0.0 (must be finite and > 0)",
+        "{\"op\": \"softmax\", \"input\": [1, 2], \"mask\": [true]}|mask.length 1 is neither",
+        "{\"op\": \"softmax\", \"input\": [1, 2], \"mask\": [true, 1]}|mask[1]: expected true or false",
+        "{\"op\": \"softmax\", \"input\": [1, 2], \"masked_rows\": \"inf\"}|masked_rows: unknown value 'inf'",
+        "{\"op\": \"softmax\", \"input\": [1, 2], \"weight\": [1, 1]}|weight: only for cross_entropy and nll",
+        "{\"op\": \"cross_entropy\", \"input\": [1, 2], \"labels\": [0], \"temperature\": 2}|temperature: only for the softmax ops",
+        "{\"op\": \"cross_entropy\", \"input\": [1, 2], \"labels\": [0], \"weight\": [1]}|weight.length 1 != 2",
+        "{\"op\": \"cross_entropy\", \"input\": [1, 2], \"labels\": [0], \"weight\": [1, -1]}|weight[1]: -1.0",
+        "{\"op\": \"cross_entropy\", \"input\": [1, 2], \"labels\": [0], \"label_smoothing\": 2}|labelSmoothing: 2.0",
+        "{\"op\": \"cross_entropy\", \"input\": [1, 2], \"target\": [1, 0], \"ignore_index\": 0}|ignoreIndex: 0 given with probability targets",
+        "{\"op\": \"nll\", \"input\": [1, 2], \"target\": [1, 0]}|labels: missing (nll takes class labels)",
+        "{\"op\": \"nll\", \"input\": [1, 2], \"labels\": [0], \"label_smoothing\": 0.1}|labelSmoothing: 0.1 given for nll",
         "[1, 2]|request: expected a JSON object",
     })
     void eval_badRequest_printsOneErrorLine_exit2(String spec) {

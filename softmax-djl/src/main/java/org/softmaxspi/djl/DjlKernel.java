@@ -16,7 +16,10 @@ import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.softmaxspi.api.BulkCopy;
 import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.LossOptions;
+import org.softmaxspi.api.MaskedRows;
 import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.SoftmaxOptions;
 import org.softmaxspi.api.UntypedKernel;
 
 /**
@@ -130,9 +133,17 @@ final class DjlKernel extends UntypedKernel {
     // ----------------------------------------------------------- operations
 
     @Override
-    protected void softmaxOp(Object logits, Layout l, Object out, boolean log) {
+    protected void softmaxOp(Object logits, Layout l, SoftmaxOptions o, Object out, boolean log) {
         if (l.size() == 0) {
             return; // empty axis or no rows: nothing to write
+        }
+        if (!o.isDefault()) {
+            try (NDManager m = base.newSubManager()) {
+                Prepared p = prepare(m, load(m, 0, logits, view(l)), l, o);
+                NDArray y = log ? p.logits().logSoftmax(1) : p.logits().softmax(1);
+                store(p.emptyRows(y, log ? Double.NEGATIVE_INFINITY : 0), out);
+            }
+            return;
         }
         Shape shape = view(l);
         if (inPlace(logits)) {
@@ -159,33 +170,88 @@ final class DjlKernel extends UntypedKernel {
         }
     }
 
+    /**
+     * The logits as the options see them: masked entries −∞ ({@code where} with the mask as a boolean
+     * tensor, shaped as the data or broadcast from one slice), then {@code (x − max)/T} when T ≠ 1.
+     */
+    private record Prepared(NDArray logits, NDArray emptyRowFlags) {
+        /** {@code y} with the rows that have nothing to normalize set to {@code value} (zero policy only). */
+        NDArray emptyRows(NDArray y, double value) {
+            return emptyRowFlags == null ? y
+                    : NDArrays.where(emptyRowFlags.broadcast(y.getShape()),
+                            y.getManager().full(y.getShape(), (float) value, y.getDataType()), y);
+        }
+    }
+
+    private static Prepared prepare(NDManager m, NDArray x, Layout l, SoftmaxOptions o) {
+        DataType dtype = x.getDataType();
+        NDArray d = x;
+        NDArray keep = null;
+        if (o.hasMask()) {
+            keep = m.create(o.mask(), o.isSliceMask(l)
+                    ? (l.inner() == 1 ? new Shape(1, l.axisLength()) : new Shape(1, l.axisLength(), 1)) : view(l));
+            // DJL's where does not broadcast its condition: the mask is broadcast to the data's shape first
+            d = NDArrays.where(keep.broadcast(x.getShape()), x, m.full(x.getShape(), Float.NEGATIVE_INFINITY, dtype));
+        }
+        double t = dtype == DataType.FLOAT64 ? o.temperature() : (float) o.temperature();
+        NDArray max = t != 1 || o.maskedRows() == MaskedRows.ZERO ? d.max(AXIS, true) : null;
+        if (t != 1) {
+            d = d.sub(max).div(t);
+        }
+        NDArray empty = o.maskedRows() == MaskedRows.ZERO ? max.eq(Double.NEGATIVE_INFINITY) : null;
+        return new Prepared(d, empty);
+    }
+
     @Override
-    protected void jacobianOp(Object logits, Layout l, Object out) {
+    protected void jacobianOp(Object logits, Layout l, SoftmaxOptions o, Object out) {
         if (l.size() == 0) {
             return; // rows * K * K = 0 as well
         }
         int k = l.axisLength();
         try (NDManager m = base.newSubManager()) {
             NDArray x = load(m, 0, logits, view(l));
-            NDArray y = x.softmax(1);
+            NDArray y;
+            double t = x.getDataType() == DataType.FLOAT64 ? o.temperature() : (float) o.temperature();
+            if (o.isDefault()) {
+                y = x.softmax(1);
+            } else {
+                Prepared p = prepare(m, x, l, o);
+                y = p.emptyRows(p.logits().softmax(1), 0);        // empty rows: y = 0 gives a zero block
+            }
             // one row per slice: [outer, inner, K] -> [rows, K]
             NDArray rowsK = (l.inner() == 1 ? y : y.swapAxes(1, 2)).reshape(l.rows(), k);
             // J = y_i (delta_ij - y_j), batched by broadcasting [rows, K, 1] * ([K, K] - [rows, 1, K])
             NDArray eye = m.eye(k, k, 0, x.getDataType());
-            store(rowsK.expandDims(2).mul(eye.sub(rowsK.expandDims(1))), out);
+            NDArray j = rowsK.expandDims(2).mul(eye.sub(rowsK.expandDims(1)));
+            store(t == 1 ? j : j.div(t), out);                      // d softmax(z/T)/dz = J/T
         } finally {
             Reference.reachabilityFence(logits);
         }
     }
 
     @Override
-    protected void backwardOp(Object first, Object upstream, Layout l, Object out, boolean log) {
+    protected void backwardOp(Object first, Object upstream, Layout l, SoftmaxOptions o, Object out, boolean log) {
         if (l.size() == 0) {
             return;
         }
         try (NDManager m = base.newSubManager()) {
             NDArray a = load(m, 0, first, view(l));
             NDArray g = load(m, 1, upstream, view(l));
+            if (!o.isDefault()) {
+                DataType dtype = a.getDataType();
+                if (o.hasMask()) {
+                    // masked entries: y 0 (log-softmax -inf) and upstream 0, so the result is 0 there
+                    NDArray keep = m.create(o.mask(), o.isSliceMask(l)
+                            ? (l.inner() == 1 ? new Shape(1, l.axisLength()) : new Shape(1, l.axisLength(), 1))
+                            : view(l)).broadcast(a.getShape());
+                    a = NDArrays.where(keep, a, m.full(a.getShape(), log ? Float.NEGATIVE_INFINITY : 0f, dtype));
+                    g = NDArrays.where(keep, g, m.zeros(g.getShape(), dtype));
+                }
+                double t = dtype == DataType.FLOAT64 ? o.temperature() : (float) o.temperature();
+                if (t != 1) {
+                    g = g.div(t);
+                }
+            }
             NDArray r = log
                     ? g.sub(a.exp().mul(g.sum(AXIS, true)))        // g - exp(l) * sum(g)
                     : a.mul(g.sub(g.mul(a).sum(AXIS, true)));      // y * (g - sum(g * y))
@@ -197,8 +263,13 @@ final class DjlKernel extends UntypedKernel {
     }
 
     @Override
-    protected void crossEntropyOp(Object logits, Layout l, Object targets, Reduction reduction, Object lossOut,
+    protected void crossEntropyOp(Object logits, Layout l, Object targets, LossOptions options, Object lossOut,
                                 Object gradientOut) {
+        if (!options.isPlain()) {
+            crossEntropyWithOptions(logits, l, targets, options, lossOut, gradientOut);
+            return;
+        }
+        Reduction reduction = options.reduction();
         int rows = l.rows();
         if (l.size() == 0) {
             // zero rows (K = 0 with rows > 0 cannot pass the facade's label/target checks)
@@ -245,6 +316,165 @@ final class DjlKernel extends UntypedKernel {
             Reference.reachabilityFence(logits);
             Reference.reachabilityFence(targets);
         }
+    }
+
+    /**
+     * Cross-entropy with weights, an ignored label or smoothing, from PyTorch's {@code softmax} and
+     * {@code log_softmax}: the coefficients {@code c} of {@link LossOptions} ({@code eq} of the labels
+     * against {@code arange} for the one-hot, times the label's weight per row, plus {@code ε/C·w}; or
+     * {@code w ⊙ ((1−ε)t + ε/C)}), the loss {@code −Σ c·log y} and the gradient {@code y·Σc − c}, scaled for
+     * the mean. DJL's {@code SoftmaxCrossEntropyLoss} has no class weights, ignored label or smoothing.
+     */
+    private void crossEntropyWithOptions(Object logits, Layout l, Object targets, LossOptions o, Object lossOut,
+                                         Object gradientOut) {
+        int rows = l.rows();
+        int k = l.axisLength();
+        boolean f64 = logits instanceof double[];
+        double[] w = new double[k];
+        for (int c = 0; c < k; c++) {
+            w[c] = f64 ? o.weight(c) : (float) o.weight(c);
+        }
+        double eps = f64 ? o.labelSmoothing() : (float) o.labelSmoothing();
+        double keep = 1 - eps;
+        double uniform = k == 0 ? 0 : eps / k;
+        int[] labels = targets instanceof int[] t ? t : null;
+        int[] safe = labels == null ? null : labels.clone();
+        double[] rowA = new double[rows];
+        double[] rowKeep = new double[rows];
+        double denominator = labels == null ? rows : 0;
+        for (int r = 0; r < rows && labels != null; r++) {
+            if (o.ignores(labels[r])) {
+                safe[r] = 0;
+            } else {
+                rowA[r] = keep * w[labels[r]];
+                rowKeep[r] = 1;
+                denominator += w[labels[r]];
+            }
+        }
+        Reduction reduction = o.reduction();
+        boolean zero = reduction == Reduction.MEAN && denominator == 0;
+        double scale = reduction == Reduction.MEAN && !zero ? 1 / denominator : 1;
+        if (l.size() == 0) {
+            fill(lossOut, zero ? Double.NaN : 0);
+            return;
+        }
+        try (NDManager m = base.newSubManager()) {
+            NDArray x = load(m, 0, logits, view(l));
+            DataType dtype = x.getDataType();
+            NDArray c;
+            if (labels != null) {
+                NDArray index = m.create(safe, rowView(l)).toType(DataType.INT64, false);
+                NDArray classes = m.arange(0, k, 1, DataType.INT64).reshape(classView(l));
+                c = index.eq(classes).toType(dtype, false).mul(values(m, rowA, rowView(l), dtype));
+                if (uniform != 0) {
+                    double[] bw = new double[k];
+                    for (int j = 0; j < k; j++) {
+                        bw[j] = uniform * w[j];
+                    }
+                    c = c.add(values(m, rowKeep, rowView(l), dtype).mul(values(m, bw, classView(l), dtype)));
+                }
+            } else {
+                c = load(m, 1, targets, view(l)).mul(keep).add(uniform).mul(values(m, w, classView(l), dtype));
+            }
+            NDArray y = x.softmax(1);
+            NDArray gradient = labels == null && !o.hasWeight() ? y.sub(c) : y.mul(c.sum(AXIS, true)).sub(c);
+            store(scale == 1 ? gradient : gradient.mul(scale), gradientOut);
+            NDArray perRow = rowLosses(x.logSoftmax(1), null, c).reshape(1, rows);
+            NDArray loss = switch (reduction) {
+                case NONE -> perRow;
+                case SUM -> perRow.sum(AXIS, true);
+                case MEAN -> perRow.mul(scale).sum(AXIS, true);
+            };
+            store(loss, lossOut);
+        } finally {
+            Reference.reachabilityFence(logits);
+            Reference.reachabilityFence(targets);
+        }
+        if (zero) {
+            fill(lossOut, Double.NaN);
+            for (int r = 0; r < rows; r++) {
+                if (labels == null || !o.ignores(labels[r])) {
+                    fillRow(gradientOut, l, r, Double.NaN);
+                }
+            }
+        }
+    }
+
+    /**
+     * NLL: PyTorch's {@code gather} picks {@code x[label]} per row, times {@code −w[label]} (0 for ignored rows,
+     * by {@code where}); the gradient is the one-hot times {@code −w[label]·scale}.
+     */
+    @Override
+    protected void nllOp(Object x, Layout l, int[] labels, LossOptions o, Object lossOut, Object gradientOut) {
+        int rows = l.rows();
+        int k = l.axisLength();
+        boolean f64 = x instanceof double[];
+        int[] safe = labels.clone();
+        double[] negW = new double[rows];
+        boolean[] kept = new boolean[rows];
+        double denominator = 0;
+        for (int r = 0; r < rows; r++) {
+            if (o.ignores(labels[r])) {
+                safe[r] = 0;
+            } else {
+                double w = f64 ? o.weight(labels[r]) : (float) o.weight(labels[r]);
+                negW[r] = -w;
+                kept[r] = true;
+                denominator += w;
+            }
+        }
+        Reduction reduction = o.reduction();
+        boolean zero = reduction == Reduction.MEAN && denominator == 0;
+        double scale = reduction == Reduction.MEAN && !zero ? 1 / denominator : 1;
+        if (l.size() == 0) {
+            fill(lossOut, zero ? Double.NaN : 0);
+            return;
+        }
+        try (NDManager m = base.newSubManager()) {
+            NDArray in = load(m, 0, x, view(l));
+            DataType dtype = in.getDataType();
+            NDArray index = m.create(safe, rowView(l)).toType(DataType.INT64, false);
+            NDArray classes = m.arange(0, k, 1, DataType.INT64).reshape(classView(l));
+            NDArray weights = values(m, negW, rowView(l), dtype);
+            store(index.eq(classes).toType(dtype, false).mul(weights.mul(scale)), gradientOut);
+            NDArray picked = in.gather(index, 1).mul(weights);
+            NDArray perRow = NDArrays.where(m.create(kept, rowView(l)).broadcast(picked.getShape()), picked,
+                            m.zeros(picked.getShape(), dtype))
+                    .reshape(1, rows);
+            NDArray loss = switch (reduction) {
+                case NONE -> perRow;
+                case SUM -> perRow.sum(AXIS, true);
+                case MEAN -> perRow.mul(scale).sum(AXIS, true);
+            };
+            store(loss, lossOut);
+        } finally {
+            Reference.reachabilityFence(x);
+        }
+        if (zero) {
+            fill(lossOut, Double.NaN);
+            for (int r = 0; r < rows; r++) {
+                if (!o.ignores(labels[r])) {
+                    fillRow(gradientOut, l, r, Double.NaN);
+                }
+            }
+        }
+    }
+
+    /** A small tensor of {@code values} in the dtype (per row or per class). */
+    private static NDArray values(NDManager m, double[] values, Shape shape, DataType dtype) {
+        if (dtype == DataType.FLOAT64) {
+            return m.create(values, shape);
+        }
+        float[] f = new float[values.length];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = (float) values[i];
+        }
+        return m.create(f, shape);
+    }
+
+    /** One value per class, aligned with {@link #view(Layout)}: {@code [1, K]} or {@code [1, K, 1]}. */
+    private static Shape classView(Layout l) {
+        return l.inner() == 1 ? new Shape(1, l.axisLength()) : new Shape(1, l.axisLength(), 1);
     }
 
     /** {@code −log y[label]} per row (labels), or {@code −Σ t·log y} with terms of t = 0 counted as 0. */

@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Max;
 import org.nd4j.linalg.api.ops.impl.reduce.same.Sum;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision;
 import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
@@ -22,7 +23,10 @@ import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.LossOptions;
+import org.softmaxspi.api.MaskedRows;
 import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.SoftmaxOptions;
 import org.softmaxspi.api.UntypedKernel;
 
 /**
@@ -140,20 +144,74 @@ final class Nd4jKernel extends UntypedKernel {
     // ----------------------------------------------------------- operations
 
     @Override
-    protected void softmaxOp(Object logits, Layout l, Object out, boolean log) {
+    protected void softmaxOp(Object logits, Layout l, SoftmaxOptions o, Object out, boolean log) {
         if (l.size() == 0) {
             return;
         }
+        boolean[][] emptyRows = {null};
         run(l, logits, s -> {
             INDArray x = load(s, 0, logits);
             INDArray y = output(s, out);
-            if (log) {
-                logSoftmax(s, x, y);
+            if (o.isDefault()) {
+                if (log) {
+                    logSoftmax(s, x, y);
+                } else {
+                    softmax(s, x, y, "softmax");
+                }
             } else {
-                softmax(s, x, y, "softmax");
+                INDArray d = prepared(s, x, o);
+                emptyRows[0] = emptyRows(s, o);
+                if (log) {
+                    logSoftmax(s, d, y);
+                } else {
+                    softmax(s, d, y, "softmax-options");
+                }
             }
             store(s, y, out);
         });
+        if (emptyRows[0] != null) {
+            for (int row = 0; row < l.rows(); row++) {
+                if (emptyRows[0][row]) {
+                    fillRow(out, l, row, log ? Double.NEGATIVE_INFINITY : 0);
+                }
+            }
+        }
+    }
+
+    /**
+     * The logits as the options see them, in the scratch array "pd": masked entries −∞ ({@code replaceWhere}
+     * over a flags array), then {@code (x − m)/T} ({@code Max}, {@code SubOp}, {@code ScalarDivision}) when
+     * T ≠ 1; the per-row max of the kept entries stays in "pm".
+     */
+    private static INDArray prepared(Scratch s, INDArray x, SoftmaxOptions o) {
+        INDArray d = s.temp("pd");
+        if (o.hasMask()) {
+            d.assign(s.flags("mask-inf", o, 1, Double.NEGATIVE_INFINITY));
+            BooleanIndexing.replaceWhere(d, x, Conditions.greaterThan(0));   // kept: x, masked: -inf
+        } else {
+            d.assign(x);
+        }
+        INDArray m = s.perRow("pm");
+        Nd4j.exec(new Max(d, m, true, 1));
+        double t = s.float64 ? o.temperature() : (float) o.temperature();
+        if (t != 1) {
+            Nd4j.exec(new SubOp(d, m, d));
+            Nd4j.exec(new ScalarDivision(d, null, d, t));
+        }
+        return d;
+    }
+
+    /** Under the zero policy, the rows whose kept maximum ("pm") is −∞; else null. */
+    private static boolean[] emptyRows(Scratch s, SoftmaxOptions o) {
+        if (o.maskedRows() != MaskedRows.ZERO) {
+            return null;
+        }
+        double[] m = s.perRow("pm").data().asDouble();
+        boolean[] empty = new boolean[m.length];
+        for (int i = 0; i < m.length; i++) {
+            empty[i] = m[i] == Double.NEGATIVE_INFINITY;
+        }
+        return empty;
     }
 
     /**
@@ -205,14 +263,20 @@ final class Nd4jKernel extends UntypedKernel {
     }
 
     @Override
-    protected void jacobianOp(Object logits, Layout l, Object out) {
+    protected void jacobianOp(Object logits, Layout l, SoftmaxOptions o, Object out) {
         if (l.size() == 0) {
             return;
         }
+        boolean[][] emptyRows = {null};
         run(l, logits, s -> {
             INDArray x = load(s, 0, logits);
             INDArray y = s.temp("y");
-            softmax(s, x, y, "softmax-y");
+            if (o.isDefault()) {
+                softmax(s, x, y, "softmax-y");
+            } else {
+                softmax(s, prepared(s, x, o), y, "softmax-y-options");
+                emptyRows[0] = emptyRows(s, o);
+            }
             int rows = s.rows;
             int k = s.k;
             INDArray rowsK = s.inner == 1 ? y : s.toRows("yRows", y);   // one row per slice
@@ -227,18 +291,55 @@ final class Nd4jKernel extends UntypedKernel {
                             NDArrayIndex.interval(0, k + 1, (long) k * k));
             INDArray diag = direct ? diagonal.get() : s.view("diag", diagonal);
             Nd4j.exec(new AddOp(diag, rowsK, diag));                    // y_i - y_i^2 on the diagonal
+            double t = s.float64 ? o.temperature() : (float) o.temperature();
+            if (t != 1) {
+                Nd4j.exec(new ScalarDivision(j, null, j, t));           // d softmax(z/T)/dz = J/T
+            }
             store(s, j, out);
         });
+        if (emptyRows[0] != null) {
+            int kk = l.axisLength() * l.axisLength();
+            for (int row = 0; row < l.rows(); row++) {
+                if (emptyRows[0][row]) {
+                    for (int i = row * kk; i < (row + 1) * kk; i++) {
+                        if (out instanceof double[] d) {
+                            d[i] = 0;
+                        } else {
+                            ((float[]) out)[i] = 0;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     @Override
-    protected void backwardOp(Object first, Object upstream, Layout l, Object out, boolean log) {
+    protected void backwardOp(Object first, Object upstream, Layout l, SoftmaxOptions o, Object out, boolean log) {
         if (l.size() == 0) {
             return;
         }
         run(l, first, s -> {
             INDArray a = load(s, 0, first);
             INDArray g = load(s, 1, upstream);
+            if (!o.isDefault()) {
+                // masked entries: y 0 (log-softmax -inf) and upstream 0, so the result is 0 there; upstream / T
+                if (o.hasMask()) {
+                    INDArray pa = s.temp("pa");
+                    pa.assign(s.flags(log ? "mask-inf" : "mask-01", o, 1, log ? Double.NEGATIVE_INFINITY : 0));
+                    BooleanIndexing.replaceWhere(pa, a, Conditions.greaterThan(0));
+                    INDArray pg = s.temp("pg");
+                    pg.assign(s.flags("mask-01", o, 1, 0));
+                    BooleanIndexing.replaceWhere(pg, g, Conditions.greaterThan(0));
+                    a = pa;
+                    g = pg;
+                }
+                double t = s.float64 ? o.temperature() : (float) o.temperature();
+                if (t != 1) {
+                    INDArray pg = s.temp("pg");
+                    Nd4j.exec(new ScalarDivision(g, null, pg, t));
+                    g = pg;
+                }
+            }
             INDArray sum = s.perRow("s");
             INDArray t = s.temp("t");
             INDArray r = output(s, out);
@@ -258,8 +359,13 @@ final class Nd4jKernel extends UntypedKernel {
     }
 
     @Override
-    protected void crossEntropyOp(Object logits, Layout l, Object targets, Reduction reduction, Object lossOut,
+    protected void crossEntropyOp(Object logits, Layout l, Object targets, LossOptions options, Object lossOut,
                                 Object gradientOut) {
+        if (!options.isPlain()) {
+            crossEntropyWithOptions(logits, l, targets, options, lossOut, gradientOut);
+            return;
+        }
+        Reduction reduction = options.reduction();
         if (l.size() == 0) {
             // no rows: NaN mean (0/0) and 0 sum (K = 0 with rows cannot pass the facade's checks)
             fill(lossOut, reduction == Reduction.MEAN && l.rows() == 0 ? Double.NaN : 0);
@@ -309,6 +415,173 @@ final class Nd4jKernel extends UntypedKernel {
             }
             store(s, loss, lossOut);
         });
+    }
+
+    /**
+     * Cross-entropy with weights, an ignored label or smoothing: the coefficients {@code c} of
+     * {@link LossOptions} as an ND4J array ({@code OneHot} times the label's weight per row, plus
+     * {@code ε/C·w} broadcast; or {@code w ⊙ ((1−ε)t + ε/C)}), the loss {@code −Σ c·log y} from the
+     * composed log-softmax, the gradient {@code y·Σc − c} from ND4J's softmax, both scaled for the mean.
+     * Unlike the plain path there is no recomputation from half log-probabilities for logits near ±MAX.
+     */
+    private void crossEntropyWithOptions(Object logits, Layout l, Object targets, LossOptions o, Object lossOut,
+                                         Object gradientOut) {
+        int rows = l.rows();
+        int k = l.axisLength();
+        boolean f64 = logits instanceof double[];
+        double[] w = new double[k];
+        for (int c = 0; c < k; c++) {
+            w[c] = f64 ? o.weight(c) : (float) o.weight(c);
+        }
+        double eps = f64 ? o.labelSmoothing() : (float) o.labelSmoothing();
+        double keep = 1 - eps;
+        double uniform = k == 0 ? 0 : eps / k;
+        int[] labels = targets instanceof int[] t ? t : null;
+        int[] safe = labels == null ? null : labels.clone();
+        double[] rowA = new double[rows];
+        double[] rowKeep = new double[rows];
+        double denominator = labels == null ? rows : 0;
+        for (int r = 0; r < rows && labels != null; r++) {
+            if (o.ignores(labels[r])) {
+                safe[r] = 0;
+            } else {
+                rowA[r] = keep * w[labels[r]];
+                rowKeep[r] = 1;
+                denominator += w[labels[r]];
+            }
+        }
+        Reduction reduction = o.reduction();
+        boolean zero = reduction == Reduction.MEAN && denominator == 0;
+        double scale = reduction == Reduction.MEAN && !zero ? 1 / denominator : 1;
+        if (l.size() == 0) {
+            fill(lossOut, zero ? Double.NaN : 0);
+            return;
+        }
+        run(l, logits, s -> {
+            INDArray x = load(s, 0, logits);
+            INDArray c = s.temp("c");
+            if (labels != null) {
+                Nd4j.exec(new MulOp(oneHot(s, safe), s.perRow("rowA", rowA), c));     // (1-ε)·w[t] at the label
+                if (uniform != 0) {
+                    double[] bw = new double[k];
+                    for (int j = 0; j < k; j++) {
+                        bw[j] = uniform * w[j];
+                    }
+                    INDArray u = s.temp("u");
+                    Nd4j.exec(new MulOp(s.perRow("rowKeep", rowKeep), s.perClass("bw", bw), u));
+                    Nd4j.exec(new AddOp(c, u, c));                                       // + ε/C·w[j]
+                }
+            } else {
+                INDArray t = load(s, 1, targets);
+                Nd4j.exec(new ScalarMultiplication(t, null, c, keep));
+                Nd4j.exec(new ScalarAdd(c, null, c, uniform));
+                Nd4j.exec(new MulOp(c, s.perClass("w", w), c));                        // w ⊙ ((1-ε)t + ε/C)
+            }
+            INDArray cSum = s.perRow("cSum");
+            if (labels == null && !o.hasWeight()) {
+                cSum.assign(1);                                                         // the contract's y - t
+            } else {
+                Nd4j.exec(new Sum(c, cSum, true, 1));
+            }
+            INDArray grad = output(s, gradientOut);
+            softmax(s, x, grad, "softmax");
+            Nd4j.exec(new MulOp(grad, cSum, grad));
+            Nd4j.exec(new SubOp(grad, c, grad));                                        // y Σc - c
+            if (scale != 1) {
+                Nd4j.exec(new ScalarMultiplication(grad, null, grad, scale));
+            }
+            store(s, grad, gradientOut);
+            INDArray logY = s.temp("logY");
+            logSoftmax(s, x, logY);
+            INDArray rowLoss = rowLosses(s, logY, c);
+            INDArray loss = rowLoss;
+            if (reduction != Reduction.NONE) {
+                INDArray terms = rowLoss;
+                if (scale != 1) {
+                    terms = s.perRow("across");
+                    Nd4j.exec(new ScalarMultiplication(rowLoss, null, terms, scale));
+                }
+                loss = s.array("total", s.io);
+                Nd4j.exec(new Sum(terms, loss));
+            }
+            store(s, loss, lossOut);
+        });
+        if (zero) {
+            fill(lossOut, Double.NaN);
+            for (int r = 0; r < rows; r++) {
+                if (labels == null || !o.ignores(labels[r])) {
+                    fillRow(gradientOut, l, r, Double.NaN);
+                }
+            }
+        }
+    }
+
+    /**
+     * NLL: {@code OneHot} of the labels picks {@code x_t} ({@code replaceWhere}, so non-finite entries
+     * elsewhere do not leak), times {@code −w[t]} per row; the gradient is the one-hot times
+     * {@code −w[t]·scale}.
+     */
+    @Override
+    protected void nllOp(Object x, Layout l, int[] labels, LossOptions o, Object lossOut, Object gradientOut) {
+        int rows = l.rows();
+        boolean f64 = x instanceof double[];
+        int[] safe = labels.clone();
+        double[] negW = new double[rows];
+        double denominator = 0;
+        for (int r = 0; r < rows; r++) {
+            if (o.ignores(labels[r])) {
+                safe[r] = 0;
+            } else {
+                double w = f64 ? o.weight(labels[r]) : (float) o.weight(labels[r]);
+                negW[r] = -w;
+                denominator += w;
+            }
+        }
+        Reduction reduction = o.reduction();
+        boolean zero = reduction == Reduction.MEAN && denominator == 0;
+        double scale = reduction == Reduction.MEAN && !zero ? 1 / denominator : 1;
+        if (l.size() == 0) {
+            fill(lossOut, zero ? Double.NaN : 0);
+            return;
+        }
+        double[] gradW = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            gradW[r] = negW[r] * scale;
+        }
+        run(l, x, s -> {
+            INDArray in = load(s, 0, x);
+            INDArray oh = oneHot(s, safe);
+            INDArray grad = output(s, gradientOut);
+            Nd4j.exec(new MulOp(oh, s.perRow("gradW", gradW), grad));
+            store(s, grad, gradientOut);
+            INDArray product = s.temp("e");
+            Nd4j.exec(new MulOp(oh, in, product));
+            INDArray picked = s.temp("d");
+            picked.assign(oh);
+            BooleanIndexing.replaceWhere(picked, product, Conditions.greaterThan(0));  // x_t at the label, 0 elsewhere
+            INDArray rowLoss = s.perRow("rowLoss");
+            Nd4j.exec(new Sum(picked, rowLoss, true, 1));
+            Nd4j.exec(new MulOp(rowLoss, s.perRow("negW", negW), rowLoss));
+            INDArray loss = rowLoss;
+            if (reduction != Reduction.NONE) {
+                INDArray terms = rowLoss;
+                if (scale != 1) {
+                    terms = s.perRow("across");
+                    Nd4j.exec(new ScalarMultiplication(rowLoss, null, terms, scale));
+                }
+                loss = s.array("total", s.io);
+                Nd4j.exec(new Sum(terms, loss));
+            }
+            store(s, loss, lossOut);
+        });
+        if (zero) {
+            fill(lossOut, Double.NaN);
+            for (int r = 0; r < rows; r++) {
+                if (!o.ignores(labels[r])) {
+                    fillRow(gradientOut, l, r, Double.NaN);
+                }
+            }
+        }
     }
 
     /**

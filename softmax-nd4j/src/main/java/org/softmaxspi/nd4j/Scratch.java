@@ -20,6 +20,7 @@ import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 import org.softmaxspi.api.BulkCopy;
 import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.SoftmaxOptions;
 
 /**
  * The native buffers (and views on them) of one layout and one caller dtype, made on first use and
@@ -244,6 +245,53 @@ final class Scratch implements ScratchCache.Entry {
         INDArray a = array("labels", DataType.INT32, rows);
         a.data().asNioInt().put(labels, 0, labels.length);
         return a;
+    }
+
+    /**
+     * A temporary of the data's shape holding {@code kept} where the options keep an element and
+     * {@code masked} elsewhere, written from Java (the mask is a Java array).
+     */
+    INDArray flags(String role, SoftmaxOptions o, double kept, double masked) {
+        INDArray a = temp(role);
+        if (float64) {
+            DoubleBuffer b = doubles(a);
+            for (int i = 0; i < layout.size(); i++) {
+                b.put(i, o.keeps(i, layout) ? kept : masked);
+            }
+        } else {
+            FloatBuffer b = floats(a);
+            float fk = (float) kept;
+            float fm = (float) masked;
+            for (int i = 0; i < layout.size(); i++) {
+                b.put(i, o.keeps(i, layout) ? fk : fm);
+            }
+        }
+        return a;
+    }
+
+    /** One value per class, shaped to broadcast along the class axis ({@code [1, K]} or {@code [1, K, 1]}). */
+    INDArray perClass(String role, double[] values) {
+        INDArray a = inner == 1 ? array(role, io, 1, k) : array(role, io, 1, k, 1);
+        fill(a, values);
+        return a;
+    }
+
+    /** {@link #perRow} holding {@code values} (one per row, in row order). */
+    INDArray perRow(String role, double[] values) {
+        INDArray a = perRow(role);
+        fill(a, values);
+        return a;
+    }
+
+    private void fill(INDArray a, double[] values) {
+        if (float64) {
+            doubles(a).put(0, values, 0, values.length);
+        } else {
+            FloatBuffer b = floats(a);
+            for (int i = 0; i < values.length; i++) {
+                b.put(i, (float) values[i]);
+            }
+        }
     }
 
     /** The output buffer, shaped as the caller's data. */

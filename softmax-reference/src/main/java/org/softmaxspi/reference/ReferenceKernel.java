@@ -233,8 +233,10 @@ final class ReferenceKernel implements SoftmaxKernel {
                 DD others = i == dominant ? rowSum(logits, start, stride, k, m, i, r) : s.sub(e[i]);
                 int o = base + i * k;
                 for (int j = 0; j < k; j++) {
-                    DD v = i == j ? y[i].mul(others.div(s)) : y[i].mul(y[j]).negate();
-                    out[o + j] = r.overT(v).value() + 0.0;
+                    // 1/T first: a product near the subnormal range must not lose bits before it is scaled
+                    DD yi = r.overT(y[i]);
+                    DD v = i == j ? yi.mul(others.div(s)) : yi.mul(y[j]).negate();
+                    out[o + j] = v.value() + 0.0;
                 }
             }
         }

@@ -13,9 +13,12 @@ import org.softmaxspi.api.BackendInfo;
 import org.softmaxspi.api.Capabilities;
 import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.LossOptions;
 import org.softmaxspi.api.Op;
+import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.Softmax;
 import org.softmaxspi.api.SoftmaxKernel;
+import org.softmaxspi.api.SoftmaxOptions;
 import org.softmaxspi.api.SoftmaxProvider;
 import org.softmaxspi.conformance.ConformanceReport;
 import org.softmaxspi.conformance.ConformanceSuite;
@@ -226,6 +229,115 @@ class BrokenProvidersTest {
         assertRejected(f, "buffers (sliced views)", Op.SOFTMAX, "one-to-eight");
         assertTrue(f.stream().noneMatch(x -> x.startsWith("buffers (heap) softmax")), "heap was right: " + f);
         assertRejected(f, "buffers (heap)", Op.LOG_SOFTMAX, "one-to-eight");
+    }
+
+    /** Class weights read one class off (w[c + 1] for class c) must fail the weighted loss cases. */
+    @Test
+    void weightOfTheWrongClass_isRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void crossEntropy(double[] z, Layout l, int[] labels, LossOptions o, double[] loss, double[] grad) {
+                double[] w = o.weight();
+                if (w != null) {
+                    double first = w[0];
+                    System.arraycopy(w, 1, w, 0, w.length - 1);
+                    w[w.length - 1] = first;
+                }
+                reference.crossEntropy(z, l, labels, o.withWeight(w), loss, grad);
+            }
+        };
+        Set<String> f = failures(k, "weight-wrong-class", true, EnumSet.of(Op.SOFTMAX));
+        assertRejected(f, "accuracy", Op.CROSS_ENTROPY, "weights mean");
+        assertRejected(f, "accuracy", Op.CROSS_ENTROPY, "class-axis-1-4d sum");
+    }
+
+    /** Label smoothing as (1 - ε) times the plain loss, without the uniform ε/C term, must fail. */
+    @Test
+    void smoothingWithoutTheUniformTerm_isRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void crossEntropy(double[] z, Layout l, int[] labels, LossOptions o, double[] loss, double[] grad) {
+                reference.crossEntropy(z, l, labels, o.withLabelSmoothing(0), loss, grad);
+                double keep = 1 - o.labelSmoothing();
+                for (int i = 0; i < loss.length; i++) {
+                    loss[i] *= keep;
+                }
+                for (int i = 0; i < grad.length; i++) {
+                    grad[i] *= keep;
+                }
+            }
+        };
+        Set<String> f = failures(k, "smoothing-without-uniform", true, EnumSet.of(Op.SOFTMAX));
+        assertRejected(f, "accuracy", Op.CROSS_ENTROPY, "smoothing-0.1 sum");
+        assertRejected(f, "accuracy", Op.CROSS_ENTROPY, "smoothing-0.25-weights mean");
+    }
+
+    /** A mask applied after normalizing (masked entries still in the max and the sum) must fail. */
+    @Test
+    void maskThatLeaksIntoTheSum_isRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void softmax(double[] z, Layout l, SoftmaxOptions o, double[] out) {
+                reference.softmax(z, l, o.withMask(null), out);
+                for (int i = 0; i < out.length; i++) {
+                    if (!o.keeps(i, l)) {
+                        out[i] = 0;
+                    }
+                }
+            }
+        };
+        Set<String> f = failures(k, "mask-leaks", true, EnumSet.of(Op.SOFTMAX));
+        assertRejected(f, "accuracy", Op.SOFTMAX, "slice-mask-axis0-t0.7");
+        assertRejected(f, "accuracy", Op.SOFTMAX, "slice-mask-long-row");
+    }
+
+    /** A mean that divides by the number of rows, ignored ones included, must fail. */
+    @Test
+    void ignoredRowsInTheMeansDenominator_areRejected() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void nll(double[] x, Layout l, int[] labels, LossOptions o, double[] loss, double[] grad) {
+                reference.nll(x, l, labels, o, loss, grad);
+                overAllRows(labels, o, loss, grad);
+            }
+
+            @Override
+            public void nll(float[] x, Layout l, int[] labels, LossOptions o, float[] loss, float[] grad) {
+                double[] dl = new double[loss.length];
+                double[] dg = new double[grad.length];
+                double[] dx = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    dx[i] = x[i];
+                }
+                nll(dx, l, labels, o, dl, dg);
+                for (int i = 0; i < dl.length; i++) {
+                    loss[i] = (float) dl[i];
+                }
+                for (int i = 0; i < dg.length; i++) {
+                    grad[i] = (float) dg[i];
+                }
+            }
+        };
+        Set<String> f = failures(k, "ignored-in-denominator", true, EnumSet.of(Op.SOFTMAX));
+        assertRejected(f, "accuracy", Op.NLL, "nll-weights-ignore mean");
+        assertRejected(f, "accuracy", Op.NLL, "onnx/test_nllloss_NCd1_ii");
+        assertRejected(f, "onnx-expected", Op.NLL, "onnx/test_nllloss_NCd1_ii");
+    }
+
+    /** Rescales a mean over the rows not ignored (weighted) to a mean over all rows. */
+    private static void overAllRows(int[] labels, LossOptions o, double[] loss, double[] grad) {
+        if (o.reduction() != Reduction.MEAN || labels.length == 0) {
+            return;
+        }
+        double denominator = 0;
+        for (int t : labels) {
+            denominator += o.ignores(t) ? 0 : o.weight(t);
+        }
+        double factor = denominator / labels.length;
+        loss[0] *= factor;
+        for (int i = 0; i < grad.length; i++) {
+            grad[i] *= factor;
+        }
     }
 
     /** A provider that leaves an op out is checked for UnsupportedOperationException there, not failed. */

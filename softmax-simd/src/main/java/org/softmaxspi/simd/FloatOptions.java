@@ -1,0 +1,416 @@
+package org.softmaxspi.simd;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.softmaxspi.api.Layout;
+import org.softmaxspi.api.LossOptions;
+import org.softmaxspi.api.MaskedRows;
+import org.softmaxspi.api.Reduction;
+import org.softmaxspi.api.SoftmaxOptions;
+import org.softmaxspi.api.ThreadArrays;
+
+/**
+ * The float32 operations with {@link SoftmaxOptions} and {@link LossOptions}, around the plain kernels
+ * of {@link FloatOps} (the double twin is {@link DoubleOptions}; keep the two alike).
+ *
+ * <ul>
+ *   <li>Softmax, log-softmax, Jacobian: one vector pass writes {@code (z - m)/T} into a per-thread array
+ *       ({@code -∞} at masked entries, m the max over the kept ones), the plain kernel runs on it, and rows
+ *       with nothing to normalize are then set by the policy. The Jacobian is scaled by 1/T after.</li>
+ *   <li>Backward passes: one vector pass zeroes the masked entries of y and of the upstream gradient and
+ *       divides the latter by T (the log-softmax's masked entries become {@code -∞}); the plain kernel
+ *       gives 0 there.</li>
+ *   <li>Cross-entropy with labels: the plain kernel gives {@code G = y - onehot} and {@code L_n = -log y_t}
+ *       per row; then {@code grad = α_n·G - (ε/C)·w·scale} (+ {@code (ε/C)·W·scale} at the label) with
+ *       {@code α_n = ((1-ε)w_t + (ε/C)W)·scale}, and {@code loss_n = (1-ε)w_t L_n + (ε/C)(W L_n - Σ_j w_j (z_j - z_t))}
+ *       (the smoothing term from {@code log y_j = z_j - z_t - L_n}). Ignored rows run with label 0 and are
+ *       zeroed. Probability targets run the plain kernel on {@code c/Σc}, {@code c_j = w_j((1-ε)p_j + ε/C)}, and
+ *       scale by {@code Σc}.</li>
+ *   <li>NLL: a gather; the reductions sum in double, compensated.</li>
+ * </ul>
+ * Rows of the last axis use vectors; strided rows (an inner axis) take scalar prepasses.
+ */
+final class FloatOptions {
+
+    private static final VectorSpecies<Float> S = FloatRows.S;
+    private static final int L = S.length();
+    private static final float NEG_INF = Float.NEGATIVE_INFINITY;
+
+    private final FloatOps ops;
+
+    FloatOptions(FloatOps ops) {
+        this.ops = ops;
+    }
+
+    /** The kept-flags of the options' mask in a per-thread array (null without a mask). */
+    private static boolean[] mask(SoftmaxOptions o) {
+        if (!o.hasMask()) {
+            return null;
+        }
+        boolean[] m = ThreadArrays.booleans(0, o.maskLength());
+        o.copyMask(0, m, 0, m.length);
+        return m;
+    }
+
+    private static boolean keeps(boolean[] mask, boolean slice, Layout l, int idx) {
+        return mask == null || (slice ? mask[(idx / l.inner()) % l.axisLength()] : mask[idx]);
+    }
+
+    /**
+     * Writes {@code (z - m)/T} (−∞ where masked) into {@code s} and returns the rows with nothing to
+     * normalize (max over the kept entries −∞), or null when there are none.
+     */
+    private static boolean[] prepare(float[] z, Layout l, SoftmaxOptions o, float[] s) {
+        boolean[] mask = mask(o);
+        boolean slice = o.isSliceMask(l);
+        float t = (float) o.temperature();
+        int k = l.axisLength();
+        boolean[] empty = null;
+        for (int row = 0; row < l.rows(); row++) {
+            int start = l.rowStart(row);
+            float m = l.inner() == 1 ? maxRow(z, start, k, mask, slice ? 0 : start)
+                    : maxStrided(z, l, row, mask, slice);
+            if (m == NEG_INF) {
+                if (empty == null) {
+                    empty = ThreadArrays.booleans(1, l.rows());
+                    Arrays.fill(empty, false);
+                }
+                empty[row] = true;
+            }
+            if (l.inner() == 1) {
+                shiftRow(z, s, start, k, m, t, mask, slice ? 0 : start);
+            } else {
+                for (int j = 0, idx = start; j < k; j++, idx += l.inner()) {
+                    s[idx] = keeps(mask, slice, l, idx) ? (t == 1 ? z[idx] - m : (z[idx] - m) / t) : NEG_INF;
+                }
+            }
+        }
+        return empty;
+    }
+
+    /** max over the kept entries of a contiguous row (NaN if a kept entry is NaN). */
+    private static float maxRow(float[] z, int start, int k, boolean[] mask, int maskStart) {
+        FloatVector acc = FloatVector.broadcast(S, NEG_INF);
+        int j = 0;
+        for (; j <= k - L; j += L) {
+            FloatVector v = FloatVector.fromArray(S, z, start + j);
+            if (mask != null) {
+                v = v.blend(NEG_INF, VectorMask.fromArray(S, mask, maskStart + j).not());
+            }
+            acc = acc.max(v);
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; j < k; j++) {
+            if (mask == null || mask[maskStart + j]) {
+                m = Math.max(m, z[start + j]);
+            }
+        }
+        return m;
+    }
+
+    private static float maxStrided(float[] z, Layout l, int row, boolean[] mask, boolean slice) {
+        float m = NEG_INF;
+        for (int j = 0, idx = l.rowStart(row); j < l.axisLength(); j++, idx += l.inner()) {
+            if (keeps(mask, slice, l, idx)) {
+                m = Math.max(m, z[idx]);
+            }
+        }
+        return m;
+    }
+
+    private static void shiftRow(float[] z, float[] s, int start, int k, float m, float t, boolean[] mask,
+                                 int maskStart) {
+        int j = 0;
+        for (; j <= k - L; j += L) {
+            FloatVector v = FloatVector.fromArray(S, z, start + j).sub(m);
+            if (t != 1) {
+                v = v.div(t);
+            }
+            if (mask != null) {
+                v = v.blend(NEG_INF, VectorMask.fromArray(S, mask, maskStart + j).not());
+            }
+            v.intoArray(s, start + j);
+        }
+        for (; j < k; j++) {
+            boolean keep = mask == null || mask[maskStart + j];
+            s[start + j] = keep ? (t == 1 ? z[start + j] - m : (z[start + j] - m) / t) : NEG_INF;
+        }
+    }
+
+    /** Rows with nothing to normalize under the zero policy: 0 (−∞ for log-softmax). */
+    private static void emptyRows(boolean[] empty, Layout l, SoftmaxOptions o, float[] out, boolean log) {
+        if (empty == null || o.maskedRows() == MaskedRows.NAN) {
+            return;
+        }
+        for (int row = 0; row < l.rows(); row++) {
+            if (empty[row]) {
+                for (int j = 0, idx = l.rowStart(row); j < l.axisLength(); j++, idx += l.inner()) {
+                    out[idx] = log ? NEG_INF : 0f;
+                }
+            }
+        }
+    }
+
+    void softmax(float[] z, Layout l, SoftmaxOptions o, float[] out, boolean log) {
+        float[] s = ThreadArrays.floats(0, l.size());
+        boolean[] empty = prepare(z, l, o, s);
+        ops.softmax(s, l, out, log);
+        emptyRows(empty, l, o, out, log);
+    }
+
+    void jacobian(float[] z, Layout l, SoftmaxOptions o, float[] out) {
+        float[] s = ThreadArrays.floats(0, l.size());
+        boolean[] empty = prepare(z, l, o, s);
+        ops.jacobian(s, l, out);
+        float t = (float) o.temperature();
+        if (t != 1) {
+            int i = 0;
+            for (; i <= out.length - L; i += L) {
+                FloatVector.fromArray(S, out, i).div(t).intoArray(out, i);
+            }
+            for (; i < out.length; i++) {
+                out[i] /= t;
+            }
+        }
+        if (empty != null && o.maskedRows() == MaskedRows.ZERO) {
+            int kk = l.axisLength() * l.axisLength();
+            for (int row = 0; row < l.rows(); row++) {
+                if (empty[row]) {
+                    Arrays.fill(out, row * kk, (row + 1) * kk, 0f);
+                }
+            }
+        }
+    }
+
+    /** The backward ({@code log} false: from y) or log-softmax backward, with masked entries 0 and 1/T. */
+    void backward(float[] first, float[] g, Layout l, SoftmaxOptions o, float[] out, boolean log) {
+        boolean[] mask = mask(o);
+        boolean slice = o.isSliceMask(l);
+        float t = (float) o.temperature();
+        float[] a = mask == null ? first : ThreadArrays.floats(0, l.size());
+        float[] u = ThreadArrays.floats(1, l.size());
+        float masked = log ? NEG_INF : 0f;
+        if (l.inner() == 1) {
+            int k = l.axisLength();
+            for (int row = 0; row < l.rows(); row++) {
+                int start = l.rowStart(row);
+                int ms = slice ? 0 : start;
+                int j = 0;
+                for (; j <= k - L; j += L) {
+                    FloatVector gv = FloatVector.fromArray(S, g, start + j);
+                    if (t != 1) {
+                        gv = gv.div(t);
+                    }
+                    if (mask != null) {
+                        VectorMask<Float> drop = VectorMask.fromArray(S, mask, ms + j).not();
+                        gv = gv.blend(0f, drop);
+                        FloatVector.fromArray(S, first, start + j).blend(masked, drop).intoArray(a, start + j);
+                    }
+                    gv.intoArray(u, start + j);
+                }
+                for (; j < k; j++) {
+                    boolean keep = mask == null || mask[ms + j];
+                    u[start + j] = keep ? (t == 1 ? g[start + j] : g[start + j] / t) : 0f;
+                    if (mask != null) {
+                        a[start + j] = keep ? first[start + j] : masked;
+                    }
+                }
+            }
+        } else {
+            for (int idx = 0; idx < l.size(); idx++) {
+                boolean keep = keeps(mask, slice, l, idx);
+                u[idx] = keep ? (t == 1 ? g[idx] : g[idx] / t) : 0f;
+                if (mask != null) {
+                    a[idx] = keep ? first[idx] : masked;
+                }
+            }
+        }
+        ops.backward(a, u, l, out, log);
+    }
+
+    // ---------------------------------------------------------------- losses
+
+    /** Weights as float32 (all 1 without weights). */
+    private static float[] weights(LossOptions o, int k) {
+        float[] w = new float[k];
+        for (int c = 0; c < k; c++) {
+            w[c] = (float) o.weight(c);
+        }
+        return w;
+    }
+
+    void crossEntropy(float[] z, Layout l, int[] labels, LossOptions o, float[] lossOut, float[] grad) {
+        int rows = l.rows();
+        int k = l.axisLength();
+        int stride = l.inner();
+        float[] w = weights(o, k);
+        double wSum = 0;
+        for (float v : w) {
+            wSum += v;
+        }
+        double eps = (float) o.labelSmoothing();
+        double keep = 1 - eps;
+        double b = k == 0 ? 0 : eps / k;
+        int[] safe = labels;
+        double denominator = 0;
+        for (int r = 0; r < rows; r++) {
+            if (o.ignores(labels[r])) {
+                if (safe == labels) {
+                    safe = labels.clone();
+                }
+                safe[r] = 0;
+            } else {
+                denominator += w[labels[r]];
+            }
+        }
+        Reduction reduction = o.reduction();
+        boolean zero = reduction == Reduction.MEAN && denominator == 0;
+        double scale = reduction == Reduction.MEAN ? 1 / denominator : 1;
+        float[] rowLoss = ThreadArrays.floats(2, rows);
+        if (k > 0) {
+            ops.crossEntropy(z, l, safe, null, Reduction.NONE, rowLoss, grad);
+        }
+        double[] losses = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            int start = l.rowStart(r);
+            if (o.ignores(labels[r])) {
+                for (int j = 0, idx = start; j < k; j++, idx += stride) {
+                    grad[idx] = 0f;
+                }
+                continue;
+            }
+            int t = labels[r];
+            double wt = w[t];
+            double lossN = rowLoss[r];
+            double loss = keep * wt * lossN;
+            if (b != 0) {
+                double zt = z[start + t * stride];
+                double dot = 0;
+                for (int j = 0, idx = start; j < k; j++, idx += stride) {
+                    if (w[j] != 0) {
+                        dot += w[j] * ((double) z[idx] - zt);
+                    }
+                }
+                loss += b * (wSum * lossN - dot);
+            }
+            losses[r] = loss;
+            if (zero) {
+                for (int j = 0, idx = start; j < k; j++, idx += stride) {
+                    grad[idx] = Float.NaN;
+                }
+                continue;
+            }
+            float alpha = (float) ((keep * wt + b * wSum) * scale);
+            float beta = (float) (b * scale);
+            scaleRow(grad, start, k, stride, alpha, beta, w);
+            if (b != 0) {
+                int at = start + t * stride;
+                grad[at] = (float) ((double) grad[at] + b * wSum * scale);
+            }
+        }
+        reduce(losses, reduction, denominator, zero, lossOut);
+    }
+
+    /** grad = α·grad − β·w along a row. */
+    private static void scaleRow(float[] grad, int start, int k, int stride, float alpha, float beta, float[] w) {
+        if (stride == 1) {
+            int j = 0;
+            for (; j <= k - L; j += L) {
+                FloatVector gv = FloatVector.fromArray(S, grad, start + j).mul(alpha);
+                if (beta != 0) {
+                    gv = FloatVector.fromArray(S, w, j).mul(-beta).add(gv);
+                }
+                gv.intoArray(grad, start + j);
+            }
+            for (; j < k; j++) {
+                grad[start + j] = alpha * grad[start + j] - beta * w[j];
+            }
+        } else {
+            for (int j = 0, idx = start; j < k; j++, idx += stride) {
+                grad[idx] = alpha * grad[idx] - beta * w[j];
+            }
+        }
+    }
+
+    void crossEntropy(float[] z, Layout l, float[] target, LossOptions o, float[] lossOut, float[] grad) {
+        int rows = l.rows();
+        int k = l.axisLength();
+        int stride = l.inner();
+        float[] w = weights(o, k);
+        float eps = (float) o.labelSmoothing();
+        double keep = 1 - (double) eps;
+        double uniform = k == 0 ? 0 : (double) eps / k;
+        float[] tc = ThreadArrays.floats(1, l.size());
+        double[] cSum = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            int start = l.rowStart(r);
+            double sum = 0;
+            for (int j = 0, idx = start; j < k; j++, idx += stride) {
+                double c = w[j] * (keep * target[idx] + uniform);
+                tc[idx] = (float) c;
+                sum += c;
+            }
+            cSum[r] = o.hasWeight() ? sum : 1; // unweighted: the contract's y - t (a target row sums to 1)
+            if (o.hasWeight() && sum != 0) {
+                for (int j = 0, idx = start; j < k; j++, idx += stride) {
+                    tc[idx] = (float) (w[j] * (keep * target[idx] + uniform) / sum);
+                }
+            }
+        }
+        float[] rowLoss = ThreadArrays.floats(2, rows);
+        if (k > 0) {
+            ops.crossEntropy(z, l, null, tc, Reduction.NONE, rowLoss, grad);
+        }
+        Reduction reduction = o.reduction();
+        double scale = reduction == Reduction.MEAN ? 1.0 / rows : 1;
+        double[] losses = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            losses[r] = cSum[r] * rowLoss[r];
+            float alpha = (float) (cSum[r] * scale);
+            if (alpha != 1) {
+                scaleRow(grad, l.rowStart(r), k, stride, alpha, 0f, w);
+            }
+        }
+        reduce(losses, reduction, rows, reduction == Reduction.MEAN && rows == 0, lossOut);
+    }
+
+    void nll(float[] x, Layout l, int[] labels, LossOptions o, float[] lossOut, float[] grad) {
+        int rows = l.rows();
+        double denominator = 0;
+        for (int r = 0; r < rows; r++) {
+            denominator += o.ignores(labels[r]) ? 0 : (float) o.weight(labels[r]);
+        }
+        Reduction reduction = o.reduction();
+        boolean zero = reduction == Reduction.MEAN && denominator == 0;
+        double scale = reduction == Reduction.MEAN ? 1 / denominator : 1;
+        Arrays.fill(grad, 0f);
+        double[] losses = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            if (o.ignores(labels[r])) {
+                continue;
+            }
+            float w = (float) o.weight(labels[r]);
+            int idx = l.rowStart(r) + labels[r] * l.inner();
+            losses[r] = w == 0 ? 0 : -(double) w * x[idx];
+            grad[idx] = zero ? Float.NaN : (float) (-w * scale);
+        }
+        reduce(losses, reduction, denominator, zero, lossOut);
+    }
+
+    private static void reduce(double[] losses, Reduction reduction, double denominator, boolean zero,
+                               float[] lossOut) {
+        if (reduction == Reduction.NONE) {
+            for (int r = 0; r < losses.length; r++) {
+                lossOut[r] = (float) losses[r];
+            }
+        } else if (zero) {
+            lossOut[0] = Float.NaN;
+        } else {
+            double sum = Sums.sum(losses);
+            lossOut[0] = (float) (reduction == Reduction.MEAN ? sum / denominator : sum);
+        }
+    }
+}
