@@ -12,8 +12,10 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.softmaxspi.api.LossOptions;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.Softmax;
+import org.softmaxspi.api.SoftmaxOptions;
 import org.softmaxspi.api.SoftmaxProviders;
 
 /**
@@ -46,6 +48,10 @@ public class ProviderBenchmark {
     private double[] out64;
     private float[] loss32;
     private double[] loss64;
+    /** About 10% of the entries masked out, per element, as an attention mask would. */
+    private SoftmaxOptions masked;
+    /** Class weights in [0.5, 2], label smoothing 0.1, mean. */
+    private LossOptions weightedSmoothed;
 
     @Setup
     public void setup() {
@@ -56,6 +62,17 @@ public class ProviderBenchmark {
         out64 = new double[dtype.equals("float64") ? w.size() : 0];
         loss32 = new float[1];
         loss64 = new double[1];
+        java.util.SplittableRandom r = new java.util.SplittableRandom(Workload.SEED);
+        boolean[] keep = new boolean[w.size()];
+        for (int i = 0; i < keep.length; i++) {
+            keep[i] = r.nextDouble() >= 0.1;
+        }
+        masked = SoftmaxOptions.defaults().withMask(keep);
+        double[] weight = new double[w.layout.axisLength()];
+        for (int c = 0; c < weight.length; c++) {
+            weight[c] = 0.5 + 1.5 * r.nextDouble();
+        }
+        weightedSmoothed = LossOptions.of(Reduction.MEAN).withWeight(weight).withLabelSmoothing(0.1);
         // first use (engine start, native load) happens here, outside the measurement
         softmax();
     }
@@ -97,6 +114,28 @@ public class ProviderBenchmark {
             return out32;
         }
         s.crossEntropy(w.logits64, w.shape, w.axis, w.labels, Reduction.MEAN, loss64, out64);
+        return out64;
+    }
+
+    /** Softmax with a per-element mask: the overhead of the mask over {@link #softmax()}. */
+    @Benchmark
+    public Object maskedSoftmax() {
+        if (f32) {
+            s.softmax(w.logits32, w.shape, w.axis, masked, out32);
+            return out32;
+        }
+        s.softmax(w.logits64, w.shape, w.axis, masked, out64);
+        return out64;
+    }
+
+    /** Cross-entropy with class weights and label smoothing: the overhead over {@link #crossEntropy()}. */
+    @Benchmark
+    public Object weightedSmoothedCrossEntropy() {
+        if (f32) {
+            s.crossEntropy(w.logits32, w.shape, w.axis, w.labels, weightedSmoothed, loss32, out32);
+            return out32;
+        }
+        s.crossEntropy(w.logits64, w.shape, w.axis, w.labels, weightedSmoothed, loss64, out64);
         return out64;
     }
 }

@@ -121,6 +121,8 @@ final class ReportCommand implements Callable<Integer> {
             case "logSoftmax" -> "log_softmax";
             case "softmaxReusedContext" -> "softmax";
             case "crossEntropy" -> "cross_entropy";
+            case "maskedSoftmax" -> "masked_softmax";
+            case "weightedSmoothedCrossEntropy" -> "weighted_smoothed_cross_entropy";
             case "firstSoftmax" -> "first_use";
             case "scalarLoop" -> "softmax";
             default -> method;
@@ -136,7 +138,8 @@ final class ReportCommand implements Callable<Integer> {
         List<Result> r = new ArrayList<>();
         if (method.equals("copy")) {
             // the copy is the roofline of every op on that shape
-            for (String o : List.of("softmax", "log_softmax", "backward", "cross_entropy")) {
+            for (String o : List.of("softmax", "log_softmax", "backward", "cross_entropy", "masked_softmax",
+                    "weighted_smoothed_cross_entropy")) {
                 r.add(new Result(mode, o, provider, dtype, shape, score * toNs, error * toNs));
             }
         } else {
@@ -160,7 +163,8 @@ final class ReportCommand implements Callable<Integer> {
         };
     }
 
-    private static final List<String> OPS = List.of("softmax", "log_softmax", "backward", "cross_entropy", "jacobian");
+    private static final List<String> OPS = List.of("softmax", "log_softmax", "backward", "cross_entropy", "jacobian",
+            "masked_softmax", "weighted_smoothed_cross_entropy");
 
     private String markdown(List<Result> results, String jdk, SortedSet<Integer> forks, Path chartDir,
                             Path base) throws IOException {

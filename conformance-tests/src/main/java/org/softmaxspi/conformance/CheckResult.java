@@ -9,7 +9,9 @@ import org.softmaxspi.api.Op;
  * @param provider the provider's name
  * @param check    what was checked: {@code accuracy}, {@code onnx-expected}, {@code rows-sum-to-1},
  *                 {@code shift-invariance}, {@code jacobian-rows-sum-to-0}, {@code backward-equals-jacobian},
- *                 {@code finite-difference}, {@code bad-input}, {@code inputs-unchanged}, {@code threads}
+ *                 {@code finite-difference}, {@code bad-input}, {@code inputs-unchanged}, {@code threads},
+ *                 {@code buffers (…)}, {@code options-identical}, {@code options} (a check of {@link OptionChecks}
+ *                 that threw)
  * @param op       the operation, or null for checks about the whole API
  * @param dtype    the dtype, or null
  * @param caseName the case, or a short description of the probe

@@ -16,7 +16,9 @@ import org.softmaxspi.api.Softmax;
 /**
  * The conformance suite (TCK): runs every case, operation and dtype against one or more providers,
  * judges each result against the BigDecimal {@link Oracle} within the bounds of {@link Tolerance},
- * checks the mathematical properties and the API contract, and compares providers pairwise.
+ * checks the mathematical properties and the API contract, runs the options and losses
+ * ({@link OptionChecks}: temperature, masks, class weights, ignored labels, label smoothing, NLL, the ONNX
+ * loss cases), and compares providers pairwise.
  *
  * <pre>{@code
  * ConformanceReport report = ConformanceSuite.builder().quick(false).build()

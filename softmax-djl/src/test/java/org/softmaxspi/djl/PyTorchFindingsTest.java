@@ -217,4 +217,20 @@ class PyTorchFindingsTest {
         assertFalse(Double.isNaN(djl.softmax(new double[] {0, n, 0})[0]));
         assertTrue(Double.isNaN(djl.logSoftmax(new float[] {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY})[1]));
     }
+
+    /**
+     * Finding 11: nothing in DJL's JNI computes a safe softmax ({@code torch._safe_softmax} is not bound) and
+     * PyTorch's softmax of a row of all −∞ is NaN, so the zero policy is the provider's fix-up ({@code where}
+     * over the rows whose max is −∞).
+     */
+    @Test
+    void zeroPolicyIsTheProvidersFixUpOfPyTorchsNaNRows() {
+        double n = Double.NEGATIVE_INFINITY;
+        try (NDManager m = manager.newSubManager()) {
+            assertTrue(Double.isNaN(m.create(new double[] {n, n, 1, 2}, new Shape(2, 2)).softmax(1).getDouble(0, 0)));
+        }
+        double[] safe = djl.softmax(new double[] {n, n, 1, 2}, new int[] {2, 2}, -1,
+                org.softmaxspi.api.SoftmaxOptions.defaults().withMaskedRows(org.softmaxspi.api.MaskedRows.ZERO));
+        assertEquals("[0.0, 0.0]", Arrays.toString(Arrays.copyOf(safe, 2)));
+    }
 }

@@ -161,4 +161,18 @@ class Nd4jRawDefectsTest {
         assertEquals(1.0, m.getDouble(0));
         assertTrue(Arrays.stream(provider.softmax(new double[] {0, Double.NaN, 1})).allMatch(Double::isNaN));
     }
+
+    /**
+     * Finding 14: ND4J has no "safe" softmax: a row of all −∞ (or, with a mask made of −∞, a row with nothing
+     * kept) is NaN; the provider's zero policy is its own fix-up of those rows.
+     */
+    @Test
+    void softmaxOfAnAllMinusInfinityRowIsNaN_theZeroPolicyIsTheProvidersFixUp() {
+        INDArray x = Nd4j.createFromArray(new double[][] {{NEG_INF, NEG_INF}, {1, 2}});
+        INDArray y = Nd4j.exec(new SoftMax(x, x.ulike(), 1))[0];
+        assertTrue(Double.isNaN(y.getDouble(0, 0)), "ND4J: " + y);
+        double[] safe = provider.softmax(new double[] {NEG_INF, NEG_INF, 1, 2}, new int[] {2, 2}, -1,
+                org.softmaxspi.api.SoftmaxOptions.defaults().withMaskedRows(org.softmaxspi.api.MaskedRows.ZERO));
+        assertEquals("[0.0, 0.0]", Arrays.toString(Arrays.copyOf(safe, 2)));
+    }
 }
