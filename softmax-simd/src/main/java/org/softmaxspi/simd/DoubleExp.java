@@ -2,6 +2,7 @@ package org.softmaxspi.simd;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -71,7 +72,11 @@ final class DoubleExp {
         }
         for (int i = 0; i < len; i += step) {
             DoubleVector v = DoubleVector.fromArray(S, x, xo + i).sub(m);
-            v = v.blend(LO, v.lt(LO));
+            // below LO (and -inf: masked or absent classes) e^v rounds to 0: computed as e^0 and zeroed at the end,
+            // since clamping to LO made every such lane underflow through subnormals, a microcode assist per lane
+            // (a row with 10% -inf entries took 6x as long)
+            VectorMask<Double> zero = v.lt(LO);
+            v = v.blend(0.0, zero);
             v = v.blend(HI, v.lt(HI).not().and(v.eq(v)));
             DoubleVector t = v.fma(LOG2E, MAGIC);
             DoubleVector n = t.sub(MAGIC);
@@ -94,7 +99,7 @@ final class DoubleExp {
             LongVector n2 = ni.sub(n1);
             DoubleVector s1 = n1.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
             DoubleVector s2 = n2.add(1023).lanewise(VectorOperators.LSHL, 52).reinterpretAsDoubles();
-            p.mul(s1).mul(s2).intoArray(out, oo + i);
+            p.mul(s1).mul(s2).blend(0.0, zero).intoArray(out, oo + i);
         }
     }
 

@@ -40,9 +40,11 @@ final class DoubleOptions {
     private static final double NEG_INF = Double.NEGATIVE_INFINITY;
 
     private final DoubleOps ops;
+    private final Parallel par;
 
-    DoubleOptions(DoubleOps ops) {
+    DoubleOptions(DoubleOps ops, Parallel par) {
         this.ops = ops;
+        this.par = par;
     }
 
     /** The kept-flags of the options' mask in a per-thread array (null without a mask). */
@@ -60,35 +62,64 @@ final class DoubleOptions {
     }
 
     /**
-     * Writes {@code (z - m)/T} (−∞ where masked) into {@code s} and returns the rows with nothing to
-     * normalize (max over the kept entries −∞), or null when there are none.
+     * Writes {@code (z - m)/T} (−∞ where masked) into {@code s}, rows split between threads as the kernels
+     * split them, and returns (zero policy only) the rows with nothing to normalize (max over the kept entries
+     * −∞), else null.
      */
-    private static boolean[] prepare(double[] z, Layout l, SoftmaxOptions o, double[] s) {
+    private boolean[] prepare(double[] z, Layout l, SoftmaxOptions o, double[] s) {
         boolean[] mask = mask(o);
         boolean slice = o.isSliceMask(l);
-        double t = o.temperature();
+        double t = (double) o.temperature();
         int k = l.axisLength();
+        boolean[] empty = o.maskedRows() == MaskedRows.ZERO ? ThreadArrays.booleans(1, l.rows()) : null;
+        par.run(l.rows(), l.size(), (from, to) -> {
+            for (int row = from; row < to; row++) {
+                int start = l.rowStart(row);
+                double m = l.inner() == 1 ? maxRow(z, start, k, mask, slice ? 0 : start)
+                        : maxStrided(z, l, row, mask, slice);
+                if (empty != null) {
+                    empty[row] = m == NEG_INF;
+                }
+                if (l.inner() == 1) {
+                    shiftRow(z, s, start, k, m, t, mask, slice ? 0 : start);
+                } else {
+                    for (int j = 0, idx = start; j < k; j++, idx += l.inner()) {
+                        s[idx] = keeps(mask, slice, l, idx) ? (t == 1 ? z[idx] - m : (z[idx] - m) / t) : NEG_INF;
+                    }
+                }
+            }
+        });
+        return empty;
+    }
+
+    /**
+     * Under the zero policy alone (T = 1, no mask) the plain kernel runs on the logits: its NaN rows that are all
+     * −∞ are the rows to zero. Null when there are none to look at.
+     */
+    private static boolean[] allMinusInfinityRows(double[] z, Layout l, double[] out) {
         boolean[] empty = null;
         for (int row = 0; row < l.rows(); row++) {
             int start = l.rowStart(row);
-            double m = l.inner() == 1 ? maxRow(z, start, k, mask, slice ? 0 : start)
-                    : maxStrided(z, l, row, mask, slice);
-            if (m == NEG_INF) {
+            if (l.axisLength() == 0 || !Double.isNaN(out[start])) {
+                continue;
+            }
+            boolean all = true;
+            for (int j = 0, idx = start; j < l.axisLength() && all; j++, idx += l.inner()) {
+                all = z[idx] == NEG_INF;
+            }
+            if (all) {
                 if (empty == null) {
-                    empty = ThreadArrays.booleans(1, l.rows());
-                    Arrays.fill(empty, false);
+                    empty = new boolean[l.rows()];
                 }
                 empty[row] = true;
             }
-            if (l.inner() == 1) {
-                shiftRow(z, s, start, k, m, t, mask, slice ? 0 : start);
-            } else {
-                for (int j = 0, idx = start; j < k; j++, idx += l.inner()) {
-                    s[idx] = keeps(mask, slice, l, idx) ? (t == 1 ? z[idx] - m : (z[idx] - m) / t) : NEG_INF;
-                }
-            }
         }
         return empty;
+    }
+
+    /** True when only the masked-rows policy is set: the plain kernel can run on the logits as they are. */
+    private static boolean policyOnly(SoftmaxOptions o) {
+        return !o.hasMask() && o.temperature() == 1;
     }
 
     /** max over the kept entries of a contiguous row (NaN if a kept entry is NaN). */
@@ -155,6 +186,11 @@ final class DoubleOptions {
     }
 
     void softmax(double[] z, Layout l, SoftmaxOptions o, double[] out, boolean log) {
+        if (policyOnly(o)) {
+            ops.softmax(z, l, out, log);
+            emptyRows(allMinusInfinityRows(z, l, out), l, o, out, log);
+            return;
+        }
         double[] s = ThreadArrays.doubles(0, l.size());
         boolean[] empty = prepare(z, l, o, s);
         ops.softmax(s, l, out, log);
@@ -274,13 +310,28 @@ final class DoubleOptions {
             ops.crossEntropy(z, l, safe, null, Reduction.NONE, rowLoss, grad);
         }
         double[] losses = new double[rows];
-        for (int r = 0; r < rows; r++) {
+        double classWeights = wSum;
+        par.run(rows, l.size(), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                labelRow(z, l, labels, o, grad, w, classWeights, keep, b, rowLoss, losses, zero, scale, r);
+            }
+        });
+        reduce(losses, reduction, denominator, zero, lossOut);
+    }
+
+    /** One row of the labels' loss with options: its loss into {@code losses[r]}, its gradient in place. */
+    private static void labelRow(double[] z, Layout l, int[] labels, LossOptions o, double[] grad, double[] w, double wSum,
+                                 double keep, double b, double[] rowLoss, double[] losses, boolean zero, double scale,
+                                 int r) {
+        int k = l.axisLength();
+        int stride = l.inner();
+        {
             int start = l.rowStart(r);
             if (o.ignores(labels[r])) {
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
                     grad[idx] = 0.0;
                 }
-                continue;
+                return;
             }
             int t = labels[r];
             double wt = w[t];
@@ -288,20 +339,14 @@ final class DoubleOptions {
             double loss = keep * wt * lossN;
             if (b != 0) {
                 double zt = z[start + t * stride];
-                double dot = 0;
-                for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    if (w[j] != 0) {
-                        dot += w[j] * (z[idx] - zt);
-                    }
-                }
-                loss += b * (wSum * lossN - dot);
+                loss += b * (wSum * lossN - smoothingSum(z, start, k, stride, w, zt));
             }
             losses[r] = loss;
             if (zero) {
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
                     grad[idx] = Double.NaN;
                 }
-                continue;
+                return;
             }
             double alpha = ((keep * wt + b * wSum) * scale);
             double beta = (b * scale);
@@ -311,7 +356,40 @@ final class DoubleOptions {
                 grad[at] = (grad[at] + b * wSum * scale);
             }
         }
-        reduce(losses, reduction, denominator, zero, lossOut);
+    }
+
+
+    /**
+     * Σ_j w_j (z_j − z_t) in double, four accumulators; a zero weight counts 0 also on a −∞ logit (rechecked
+     * term by term only when the fast sum is NaN).
+     */
+    private static double smoothingSum(double[] z, int start, int k, int stride, double[] w, double zt) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int j = 0;
+        if (stride == 1) {
+            for (; j <= k - 4; j += 4) {
+                s0 += w[j] * (z[start + j] - zt);
+                s1 += w[j + 1] * (z[start + j + 1] - zt);
+                s2 += w[j + 2] * (z[start + j + 2] - zt);
+                s3 += w[j + 3] * (z[start + j + 3] - zt);
+            }
+        }
+        for (; j < k; j++) {
+            s0 += w[j] * (z[start + j * stride] - zt);
+        }
+        double sum = (s0 + s1) + (s2 + s3);
+        if (Double.isNaN(sum)) {
+            sum = 0;
+            for (int i = 0; i < k; i++) {
+                if (w[i] != 0) {
+                    sum += w[i] * (z[start + i * stride] - zt);
+                }
+            }
+        }
+        return sum;
     }
 
     /** grad = α·grad − β·w along a row. */

@@ -2,6 +2,7 @@ package org.softmaxspi.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -77,7 +78,11 @@ final class FloatExp {
         }
         for (int i = 0; i < len; i += step) {
             FloatVector v = FloatVector.fromArray(S, x, xo + i).sub(m);
-            v = v.blend(LO, v.lt(LO));
+            // below LO (and -inf: masked or absent classes) e^v rounds to 0: computed as e^0 and zeroed at the end,
+            // since clamping to LO made every such lane underflow through subnormals, a microcode assist per lane
+            // (a row with 10% -inf entries took 6x as long)
+            VectorMask<Float> zero = v.lt(LO);
+            v = v.blend(0f, zero);
             v = v.blend(HI, v.lt(HI).not().and(v.eq(v)));
             FloatVector t = v.fma(LOG2E, MAGIC);
             FloatVector n = t.sub(MAGIC);
@@ -95,7 +100,7 @@ final class FloatExp {
             IntVector n2 = ni.sub(n1);
             FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
             FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-            p.mul(s1).mul(s2).intoArray(out, oo + i);
+            p.mul(s1).mul(s2).blend(0f, zero).intoArray(out, oo + i);
         }
     }
 

@@ -35,8 +35,8 @@ final class SimdKernel implements SoftmaxKernel {
         this.parallel = new Parallel(config.threads, config.threshold);
         this.f = new FloatOps(parallel);
         this.d = new DoubleOps(parallel);
-        this.fo = new FloatOptions(f);
-        this.dO = new DoubleOptions(d);
+        this.fo = new FloatOptions(f, parallel);
+        this.dO = new DoubleOptions(d, parallel);
     }
 
     /** The vector shape in use, e.g. "512-bit vectors (16 float, 8 double lanes)". */
