@@ -17,6 +17,7 @@ import java.util.Arrays;
 import org.softmaxspi.api.BulkCopy;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.LossOptions;
+import org.softmaxspi.api.LossTerms;
 import org.softmaxspi.api.MaskedRows;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.SoftmaxOptions;
@@ -329,33 +330,12 @@ final class DjlKernel extends UntypedKernel {
                                          Object gradientOut) {
         int rows = l.rows();
         int k = l.axisLength();
-        boolean f64 = logits instanceof double[];
-        double[] w = new double[k];
-        for (int c = 0; c < k; c++) {
-            w[c] = f64 ? o.weight(c) : (float) o.weight(c);
-        }
-        double eps = f64 ? o.labelSmoothing() : (float) o.labelSmoothing();
-        double keep = 1 - eps;
-        double uniform = k == 0 ? 0 : eps / k;
         int[] labels = targets instanceof int[] t ? t : null;
-        int[] safe = labels == null ? null : labels.clone();
-        double[] rowA = new double[rows];
-        double[] rowKeep = new double[rows];
-        double denominator = labels == null ? rows : 0;
-        for (int r = 0; r < rows && labels != null; r++) {
-            if (o.ignores(labels[r])) {
-                safe[r] = 0;
-            } else {
-                rowA[r] = keep * w[labels[r]];
-                rowKeep[r] = 1;
-                denominator += w[labels[r]];
-            }
-        }
+        LossTerms terms = LossTerms.of(o, l, labels, logits instanceof double[]);
         Reduction reduction = o.reduction();
-        boolean zero = reduction == Reduction.MEAN && denominator == 0;
-        double scale = reduction == Reduction.MEAN && !zero ? 1 / denominator : 1;
+        double scale = terms.scale;
         if (l.size() == 0) {
-            fill(lossOut, zero ? Double.NaN : 0);
+            fill(lossOut, terms.emptyMean ? Double.NaN : 0);
             return;
         }
         try (NDManager m = base.newSubManager()) {
@@ -363,18 +343,16 @@ final class DjlKernel extends UntypedKernel {
             DataType dtype = x.getDataType();
             NDArray c;
             if (labels != null) {
-                NDArray index = m.create(safe, rowView(l)).toType(DataType.INT64, false);
+                NDArray index = m.create(terms.safeLabels, rowView(l)).toType(DataType.INT64, false);
                 NDArray classes = m.arange(0, k, 1, DataType.INT64).reshape(classView(l));
-                c = index.eq(classes).toType(dtype, false).mul(values(m, rowA, rowView(l), dtype));
-                if (uniform != 0) {
-                    double[] bw = new double[k];
-                    for (int j = 0; j < k; j++) {
-                        bw[j] = uniform * w[j];
-                    }
-                    c = c.add(values(m, rowKeep, rowView(l), dtype).mul(values(m, bw, classView(l), dtype)));
+                c = index.eq(classes).toType(dtype, false).mul(values(m, terms.labelCoefficient, rowView(l), dtype));
+                if (terms.uniform != 0) {
+                    c = c.add(values(m, terms.rowCounts, rowView(l), dtype)
+                            .mul(values(m, terms.uniformCoefficients(), classView(l), dtype)));
                 }
             } else {
-                c = load(m, 1, targets, view(l)).mul(keep).add(uniform).mul(values(m, w, classView(l), dtype));
+                c = load(m, 1, targets, view(l)).mul(terms.keep).add(terms.uniform)
+                        .mul(values(m, terms.weight, classView(l), dtype));
             }
             NDArray y = x.softmax(1);
             NDArray gradient = labels == null && !o.hasWeight() ? y.sub(c) : y.mul(c.sum(AXIS, true)).sub(c);
@@ -390,14 +368,7 @@ final class DjlKernel extends UntypedKernel {
             Reference.reachabilityFence(logits);
             Reference.reachabilityFence(targets);
         }
-        if (zero) {
-            fill(lossOut, Double.NaN);
-            for (int r = 0; r < rows; r++) {
-                if (labels == null || !o.ignores(labels[r])) {
-                    fillRow(gradientOut, l, r, Double.NaN);
-                }
-            }
-        }
+        terms.finishEmptyMean(l, lossOut, gradientOut);
     }
 
     /**
@@ -408,34 +379,23 @@ final class DjlKernel extends UntypedKernel {
     protected void nllOp(Object x, Layout l, int[] labels, LossOptions o, Object lossOut, Object gradientOut) {
         int rows = l.rows();
         int k = l.axisLength();
-        boolean f64 = x instanceof double[];
-        int[] safe = labels.clone();
-        double[] negW = new double[rows];
-        boolean[] kept = new boolean[rows];
-        double denominator = 0;
-        for (int r = 0; r < rows; r++) {
-            if (o.ignores(labels[r])) {
-                safe[r] = 0;
-            } else {
-                double w = f64 ? o.weight(labels[r]) : (float) o.weight(labels[r]);
-                negW[r] = -w;
-                kept[r] = true;
-                denominator += w;
-            }
-        }
+        LossTerms terms = LossTerms.of(o, l, labels, x instanceof double[]);
         Reduction reduction = o.reduction();
-        boolean zero = reduction == Reduction.MEAN && denominator == 0;
-        double scale = reduction == Reduction.MEAN && !zero ? 1 / denominator : 1;
+        double scale = terms.scale;
         if (l.size() == 0) {
-            fill(lossOut, zero ? Double.NaN : 0);
+            fill(lossOut, terms.emptyMean ? Double.NaN : 0);
             return;
+        }
+        boolean[] kept = new boolean[rows];
+        for (int r = 0; r < rows; r++) {
+            kept[r] = terms.rowCounts[r] != 0;
         }
         try (NDManager m = base.newSubManager()) {
             NDArray in = load(m, 0, x, view(l));
             DataType dtype = in.getDataType();
-            NDArray index = m.create(safe, rowView(l)).toType(DataType.INT64, false);
+            NDArray index = m.create(terms.safeLabels, rowView(l)).toType(DataType.INT64, false);
             NDArray classes = m.arange(0, k, 1, DataType.INT64).reshape(classView(l));
-            NDArray weights = values(m, negW, rowView(l), dtype);
+            NDArray weights = values(m, terms.nllCoefficient, rowView(l), dtype);
             store(index.eq(classes).toType(dtype, false).mul(weights.mul(scale)), gradientOut);
             NDArray picked = in.gather(index, 1).mul(weights);
             NDArray perRow = NDArrays.where(m.create(kept, rowView(l)).broadcast(picked.getShape()), picked,
@@ -450,14 +410,7 @@ final class DjlKernel extends UntypedKernel {
         } finally {
             Reference.reachabilityFence(x);
         }
-        if (zero) {
-            fill(lossOut, Double.NaN);
-            for (int r = 0; r < rows; r++) {
-                if (!o.ignores(labels[r])) {
-                    fillRow(gradientOut, l, r, Double.NaN);
-                }
-            }
-        }
+        terms.finishEmptyMean(l, lossOut, gradientOut);
     }
 
     /** A small tensor of {@code values} in the dtype (per row or per class). */

@@ -24,6 +24,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.LossOptions;
+import org.softmaxspi.api.LossTerms;
 import org.softmaxspi.api.MaskedRows;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.SoftmaxOptions;
@@ -426,56 +427,31 @@ final class Nd4jKernel extends UntypedKernel {
      */
     private void crossEntropyWithOptions(Object logits, Layout l, Object targets, LossOptions o, Object lossOut,
                                          Object gradientOut) {
-        int rows = l.rows();
-        int k = l.axisLength();
-        boolean f64 = logits instanceof double[];
-        double[] w = new double[k];
-        for (int c = 0; c < k; c++) {
-            w[c] = f64 ? o.weight(c) : (float) o.weight(c);
-        }
-        double eps = f64 ? o.labelSmoothing() : (float) o.labelSmoothing();
-        double keep = 1 - eps;
-        double uniform = k == 0 ? 0 : eps / k;
         int[] labels = targets instanceof int[] t ? t : null;
-        int[] safe = labels == null ? null : labels.clone();
-        double[] rowA = new double[rows];
-        double[] rowKeep = new double[rows];
-        double denominator = labels == null ? rows : 0;
-        for (int r = 0; r < rows && labels != null; r++) {
-            if (o.ignores(labels[r])) {
-                safe[r] = 0;
-            } else {
-                rowA[r] = keep * w[labels[r]];
-                rowKeep[r] = 1;
-                denominator += w[labels[r]];
-            }
-        }
+        LossTerms terms = LossTerms.of(o, l, labels, logits instanceof double[]);
         Reduction reduction = o.reduction();
-        boolean zero = reduction == Reduction.MEAN && denominator == 0;
-        double scale = reduction == Reduction.MEAN && !zero ? 1 / denominator : 1;
+        double scale = terms.scale;
         if (l.size() == 0) {
-            fill(lossOut, zero ? Double.NaN : 0);
+            fill(lossOut, terms.emptyMean ? Double.NaN : 0);
             return;
         }
         run(l, logits, s -> {
             INDArray x = load(s, 0, logits);
             INDArray c = s.temp("c");
             if (labels != null) {
-                Nd4j.exec(new MulOp(oneHot(s, safe), s.perRow("rowA", rowA), c));     // (1-ε)·w[t] at the label
-                if (uniform != 0) {
-                    double[] bw = new double[k];
-                    for (int j = 0; j < k; j++) {
-                        bw[j] = uniform * w[j];
-                    }
+                // (1-ε)·w[t] at the label
+                Nd4j.exec(new MulOp(oneHot(s, terms.safeLabels), s.perRow("rowA", terms.labelCoefficient), c));
+                if (terms.uniform != 0) {
                     INDArray u = s.temp("u");
-                    Nd4j.exec(new MulOp(s.perRow("rowKeep", rowKeep), s.perClass("bw", bw), u));
+                    Nd4j.exec(new MulOp(s.perRow("rowKeep", terms.rowCounts), s.perClass("bw", terms.uniformCoefficients()),
+                            u));
                     Nd4j.exec(new AddOp(c, u, c));                                       // + ε/C·w[j]
                 }
             } else {
                 INDArray t = load(s, 1, targets);
-                Nd4j.exec(new ScalarMultiplication(t, null, c, keep));
-                Nd4j.exec(new ScalarAdd(c, null, c, uniform));
-                Nd4j.exec(new MulOp(c, s.perClass("w", w), c));                        // w ⊙ ((1-ε)t + ε/C)
+                Nd4j.exec(new ScalarMultiplication(t, null, c, terms.keep));
+                Nd4j.exec(new ScalarAdd(c, null, c, terms.uniform));
+                Nd4j.exec(new MulOp(c, s.perClass("w", terms.weight), c));             // w ⊙ ((1-ε)t + ε/C)
             }
             INDArray cSum = s.perRow("cSum");
             if (labels == null && !o.hasWeight()) {
@@ -493,27 +469,24 @@ final class Nd4jKernel extends UntypedKernel {
             store(s, grad, gradientOut);
             INDArray logY = s.temp("logY");
             logSoftmax(s, x, logY);
-            INDArray rowLoss = rowLosses(s, logY, c);
-            INDArray loss = rowLoss;
-            if (reduction != Reduction.NONE) {
-                INDArray terms = rowLoss;
-                if (scale != 1) {
-                    terms = s.perRow("across");
-                    Nd4j.exec(new ScalarMultiplication(rowLoss, null, terms, scale));
-                }
-                loss = s.array("total", s.io);
-                Nd4j.exec(new Sum(terms, loss));
-            }
-            store(s, loss, lossOut);
+            store(s, reduced(s, rowLosses(s, logY, c), reduction, scale), lossOut);
         });
-        if (zero) {
-            fill(lossOut, Double.NaN);
-            for (int r = 0; r < rows; r++) {
-                if (labels == null || !o.ignores(labels[r])) {
-                    fillRow(gradientOut, l, r, Double.NaN);
-                }
-            }
+        terms.finishEmptyMean(l, lossOut, gradientOut);
+    }
+
+    /** The per-row losses, or their sum (times {@code scale} first, for the mean). */
+    private static INDArray reduced(Scratch s, INDArray rowLoss, Reduction reduction, double scale) {
+        if (reduction == Reduction.NONE) {
+            return rowLoss;
         }
+        INDArray terms = rowLoss;
+        if (scale != 1) {
+            terms = s.perRow("across");
+            Nd4j.exec(new ScalarMultiplication(rowLoss, null, terms, scale));
+        }
+        INDArray loss = s.array("total", s.io);
+        Nd4j.exec(new Sum(terms, loss));
+        return loss;
     }
 
     /**
@@ -523,34 +496,18 @@ final class Nd4jKernel extends UntypedKernel {
      */
     @Override
     protected void nllOp(Object x, Layout l, int[] labels, LossOptions o, Object lossOut, Object gradientOut) {
-        int rows = l.rows();
-        boolean f64 = x instanceof double[];
-        int[] safe = labels.clone();
-        double[] negW = new double[rows];
-        double denominator = 0;
-        for (int r = 0; r < rows; r++) {
-            if (o.ignores(labels[r])) {
-                safe[r] = 0;
-            } else {
-                double w = f64 ? o.weight(labels[r]) : (float) o.weight(labels[r]);
-                negW[r] = -w;
-                denominator += w;
-            }
-        }
-        Reduction reduction = o.reduction();
-        boolean zero = reduction == Reduction.MEAN && denominator == 0;
-        double scale = reduction == Reduction.MEAN && !zero ? 1 / denominator : 1;
+        LossTerms terms = LossTerms.of(o, l, labels, x instanceof double[]);
         if (l.size() == 0) {
-            fill(lossOut, zero ? Double.NaN : 0);
+            fill(lossOut, terms.emptyMean ? Double.NaN : 0);
             return;
         }
-        double[] gradW = new double[rows];
-        for (int r = 0; r < rows; r++) {
-            gradW[r] = negW[r] * scale;
+        double[] gradW = new double[l.rows()];
+        for (int r = 0; r < gradW.length; r++) {
+            gradW[r] = terms.nllCoefficient[r] * terms.scale;
         }
         run(l, x, s -> {
             INDArray in = load(s, 0, x);
-            INDArray oh = oneHot(s, safe);
+            INDArray oh = oneHot(s, terms.safeLabels);
             INDArray grad = output(s, gradientOut);
             Nd4j.exec(new MulOp(oh, s.perRow("gradW", gradW), grad));
             store(s, grad, gradientOut);
@@ -561,27 +518,10 @@ final class Nd4jKernel extends UntypedKernel {
             BooleanIndexing.replaceWhere(picked, product, Conditions.greaterThan(0));  // x_t at the label, 0 elsewhere
             INDArray rowLoss = s.perRow("rowLoss");
             Nd4j.exec(new Sum(picked, rowLoss, true, 1));
-            Nd4j.exec(new MulOp(rowLoss, s.perRow("negW", negW), rowLoss));
-            INDArray loss = rowLoss;
-            if (reduction != Reduction.NONE) {
-                INDArray terms = rowLoss;
-                if (scale != 1) {
-                    terms = s.perRow("across");
-                    Nd4j.exec(new ScalarMultiplication(rowLoss, null, terms, scale));
-                }
-                loss = s.array("total", s.io);
-                Nd4j.exec(new Sum(terms, loss));
-            }
-            store(s, loss, lossOut);
+            Nd4j.exec(new MulOp(rowLoss, s.perRow("negW", terms.nllCoefficient), rowLoss));
+            store(s, reduced(s, rowLoss, o.reduction(), terms.scale), lossOut);
         });
-        if (zero) {
-            fill(lossOut, Double.NaN);
-            for (int r = 0; r < rows; r++) {
-                if (!o.ignores(labels[r])) {
-                    fillRow(gradientOut, l, r, Double.NaN);
-                }
-            }
-        }
+        terms.finishEmptyMean(l, lossOut, gradientOut);
     }
 
     /**
