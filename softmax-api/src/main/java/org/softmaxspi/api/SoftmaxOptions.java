@@ -82,6 +82,11 @@ public final class SoftmaxOptions {
         return temperature;
     }
 
+    /** T as data of {@code dtype} uses it: rounded to float for float32, as the contract says. */
+    public double temperature(DType dtype) {
+        return dtype == DType.FLOAT32 ? (float) temperature : temperature;
+    }
+
     /** True when a mask is set. */
     public boolean hasMask() {
         return mask != null;

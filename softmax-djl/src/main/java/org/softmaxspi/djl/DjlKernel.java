@@ -15,6 +15,7 @@ import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.softmaxspi.api.BulkCopy;
+import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.LossOptions;
 import org.softmaxspi.api.LossTerms;
@@ -184,17 +185,21 @@ final class DjlKernel extends UntypedKernel {
         }
     }
 
+    /**
+     * The options' mask as a boolean tensor of {@code shape} (a per-slice mask made as {@link #classView} and
+     * broadcast: DJL's {@code where} does not broadcast its condition, finding 5).
+     */
+    private static NDArray mask(NDManager m, Layout l, SoftmaxOptions o, Shape shape) {
+        return m.create(o.mask(), o.isSliceMask(l) ? classView(l) : view(l)).broadcast(shape);
+    }
+
     private static Prepared prepare(NDManager m, NDArray x, Layout l, SoftmaxOptions o) {
         DataType dtype = x.getDataType();
         NDArray d = x;
-        NDArray keep = null;
         if (o.hasMask()) {
-            keep = m.create(o.mask(), o.isSliceMask(l)
-                    ? (l.inner() == 1 ? new Shape(1, l.axisLength()) : new Shape(1, l.axisLength(), 1)) : view(l));
-            // DJL's where does not broadcast its condition: the mask is broadcast to the data's shape first
-            d = NDArrays.where(keep.broadcast(x.getShape()), x, m.full(x.getShape(), Float.NEGATIVE_INFINITY, dtype));
+            d = NDArrays.where(mask(m, l, o, x.getShape()), x, m.full(x.getShape(), Float.NEGATIVE_INFINITY, dtype));
         }
-        double t = dtype == DataType.FLOAT64 ? o.temperature() : (float) o.temperature();
+        double t = o.temperature(dtype == DataType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32);
         NDArray max = t != 1 || o.maskedRows() == MaskedRows.ZERO ? d.max(AXIS, true) : null;
         if (t != 1) {
             d = d.sub(max).div(t);
@@ -212,7 +217,7 @@ final class DjlKernel extends UntypedKernel {
         try (NDManager m = base.newSubManager()) {
             NDArray x = load(m, 0, logits, view(l));
             NDArray y;
-            double t = x.getDataType() == DataType.FLOAT64 ? o.temperature() : (float) o.temperature();
+            double t = o.temperature(x.getDataType() == DataType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32);
             if (o.isDefault()) {
                 y = x.softmax(1);
             } else {
@@ -242,13 +247,11 @@ final class DjlKernel extends UntypedKernel {
                 DataType dtype = a.getDataType();
                 if (o.hasMask()) {
                     // masked entries: y 0 (log-softmax -inf) and upstream 0, so the result is 0 there
-                    NDArray keep = m.create(o.mask(), o.isSliceMask(l)
-                            ? (l.inner() == 1 ? new Shape(1, l.axisLength()) : new Shape(1, l.axisLength(), 1))
-                            : view(l)).broadcast(a.getShape());
+                    NDArray keep = mask(m, l, o, a.getShape());
                     a = NDArrays.where(keep, a, m.full(a.getShape(), log ? Float.NEGATIVE_INFINITY : 0f, dtype));
                     g = NDArrays.where(keep, g, m.zeros(g.getShape(), dtype));
                 }
-                double t = dtype == DataType.FLOAT64 ? o.temperature() : (float) o.temperature();
+                double t = o.temperature(dtype == DataType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32);
                 if (t != 1) {
                     g = g.div(t);
                 }
@@ -285,9 +288,7 @@ final class DjlKernel extends UntypedKernel {
             NDArray t;
             if (targets instanceof int[] labels) {
                 index = load(m, 2, labels, rowView(l)).toType(DataType.INT64, false);
-                NDArray classes = m.arange(0, k, 1, DataType.INT64).reshape(l.inner() == 1
-                        ? new Shape(1, k) : new Shape(1, k, 1));
-                t = index.eq(classes).toType(dtype, false);
+                t = oneHot(m, index, l, dtype);
             } else {
                 t = load(m, 1, targets, view(l));
             }
@@ -329,7 +330,6 @@ final class DjlKernel extends UntypedKernel {
     private void crossEntropyWithOptions(Object logits, Layout l, Object targets, LossOptions o, Object lossOut,
                                          Object gradientOut) {
         int rows = l.rows();
-        int k = l.axisLength();
         int[] labels = targets instanceof int[] t ? t : null;
         LossTerms terms = LossTerms.of(o, l, labels, logits instanceof double[]);
         Reduction reduction = o.reduction();
@@ -343,9 +343,8 @@ final class DjlKernel extends UntypedKernel {
             DataType dtype = x.getDataType();
             NDArray c;
             if (labels != null) {
-                NDArray index = m.create(terms.safeLabels, rowView(l)).toType(DataType.INT64, false);
-                NDArray classes = m.arange(0, k, 1, DataType.INT64).reshape(classView(l));
-                c = index.eq(classes).toType(dtype, false).mul(values(m, terms.labelCoefficient, rowView(l), dtype));
+                NDArray index = load(m, 2, terms.safeLabels, rowView(l)).toType(DataType.INT64, false);
+                c = oneHot(m, index, l, dtype).mul(values(m, terms.labelCoefficient, rowView(l), dtype));
                 if (terms.uniform != 0) {
                     c = c.add(values(m, terms.rowCounts, rowView(l), dtype)
                             .mul(values(m, terms.uniformCoefficients(), classView(l), dtype)));
@@ -378,7 +377,6 @@ final class DjlKernel extends UntypedKernel {
     @Override
     protected void nllOp(Object x, Layout l, int[] labels, LossOptions o, Object lossOut, Object gradientOut) {
         int rows = l.rows();
-        int k = l.axisLength();
         LossTerms terms = LossTerms.of(o, l, labels, x instanceof double[]);
         Reduction reduction = o.reduction();
         double scale = terms.scale;
@@ -393,10 +391,9 @@ final class DjlKernel extends UntypedKernel {
         try (NDManager m = base.newSubManager()) {
             NDArray in = load(m, 0, x, view(l));
             DataType dtype = in.getDataType();
-            NDArray index = m.create(terms.safeLabels, rowView(l)).toType(DataType.INT64, false);
-            NDArray classes = m.arange(0, k, 1, DataType.INT64).reshape(classView(l));
+            NDArray index = load(m, 2, terms.safeLabels, rowView(l)).toType(DataType.INT64, false);
             NDArray weights = values(m, terms.nllCoefficient, rowView(l), dtype);
-            store(index.eq(classes).toType(dtype, false).mul(weights.mul(scale)), gradientOut);
+            store(oneHot(m, index, l, dtype).mul(weights.mul(scale)), gradientOut);
             NDArray picked = in.gather(index, 1).mul(weights);
             NDArray perRow = NDArrays.where(m.create(kept, rowView(l)).broadcast(picked.getShape()), picked,
                             m.zeros(picked.getShape(), dtype))
@@ -423,6 +420,11 @@ final class DjlKernel extends UntypedKernel {
             f[i] = (float) values[i];
         }
         return m.create(f, shape);
+    }
+
+    /** The one-hot of int64 class indices (shaped as {@link #rowView}) in the dtype: {@code eq} against {@code arange}. */
+    private static NDArray oneHot(NDManager m, NDArray index, Layout l, DataType dtype) {
+        return index.eq(m.arange(0, l.axisLength(), 1, DataType.INT64).reshape(classView(l))).toType(dtype, false);
     }
 
     /** One value per class, aligned with {@link #view(Layout)}: {@code [1, K]} or {@code [1, K, 1]}. */

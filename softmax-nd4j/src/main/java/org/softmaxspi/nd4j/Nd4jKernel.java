@@ -22,6 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.LossOptions;
 import org.softmaxspi.api.LossTerms;
@@ -194,7 +195,7 @@ final class Nd4jKernel extends UntypedKernel {
         }
         INDArray m = s.perRow("pm");
         Nd4j.exec(new Max(d, m, true, 1));
-        double t = s.float64 ? o.temperature() : (float) o.temperature();
+        double t = o.temperature(s.float64 ? DType.FLOAT64 : DType.FLOAT32);
         if (t != 1) {
             Nd4j.exec(new SubOp(d, m, d));
             Nd4j.exec(new ScalarDivision(d, null, d, t));
@@ -292,7 +293,7 @@ final class Nd4jKernel extends UntypedKernel {
                             NDArrayIndex.interval(0, k + 1, (long) k * k));
             INDArray diag = direct ? diagonal.get() : s.view("diag", diagonal);
             Nd4j.exec(new AddOp(diag, rowsK, diag));                    // y_i - y_i^2 on the diagonal
-            double t = s.float64 ? o.temperature() : (float) o.temperature();
+            double t = o.temperature(s.float64 ? DType.FLOAT64 : DType.FLOAT32);
             if (t != 1) {
                 Nd4j.exec(new ScalarDivision(j, null, j, t));           // d softmax(z/T)/dz = J/T
             }
@@ -334,7 +335,7 @@ final class Nd4jKernel extends UntypedKernel {
                     a = pa;
                     g = pg;
                 }
-                double t = s.float64 ? o.temperature() : (float) o.temperature();
+                double t = o.temperature(s.float64 ? DType.FLOAT64 : DType.FLOAT32);
                 if (t != 1) {
                     INDArray pg = s.temp("pg");
                     Nd4j.exec(new ScalarDivision(g, null, pg, t));

@@ -1,5 +1,6 @@
 package org.softmaxspi.reference;
 
+import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.LossOptions;
 import org.softmaxspi.api.MaskedRows;
@@ -54,9 +55,9 @@ final class ReferenceKernel implements SoftmaxKernel {
     private record Row(SoftmaxOptions options, Layout layout, double temperature) {
         static final Row PLAIN_ROW = new Row(SoftmaxOptions.defaults(), null, 1.0);
 
-        static Row of(SoftmaxOptions o, Layout l, boolean float32) {
-            return o.isDefault() ? PLAIN_ROW
-                    : new Row(o, l, float32 ? (float) o.temperature() : o.temperature());
+        /** Float32 calls round their options first ({@code float32(SoftmaxOptions)}), so T is used as given. */
+        static Row of(SoftmaxOptions o, Layout l) {
+            return o.isDefault() ? PLAIN_ROW : new Row(o, l, o.temperature());
         }
 
         boolean keeps(int idx) {
@@ -127,7 +128,7 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     @Override
     public void softmax(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
-        softmax(logits, layout, Row.of(options, layout, false), out);
+        softmax(logits, layout, Row.of(options, layout), out);
     }
 
     private static void softmax(double[] logits, Layout layout, Row r, double[] out) {
@@ -160,7 +161,7 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     @Override
     public void logSoftmax(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
-        logSoftmax(logits, layout, Row.of(options, layout, false), out);
+        logSoftmax(logits, layout, Row.of(options, layout), out);
     }
 
     private static void logSoftmax(double[] logits, Layout layout, Row r, double[] out) {
@@ -199,7 +200,7 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     @Override
     public void jacobian(double[] logits, Layout layout, SoftmaxOptions options, double[] out) {
-        jacobian(logits, layout, Row.of(options, layout, false), out);
+        jacobian(logits, layout, Row.of(options, layout), out);
     }
 
     private static void jacobian(double[] logits, Layout layout, Row r, double[] out) {
@@ -249,7 +250,7 @@ final class ReferenceKernel implements SoftmaxKernel {
 
     @Override
     public void backward(double[] y, double[] upstream, Layout layout, SoftmaxOptions options, double[] out) {
-        backward(y, upstream, layout, Row.of(options, layout, false), out);
+        backward(y, upstream, layout, Row.of(options, layout), out);
     }
 
     private static void backward(double[] y, double[] upstream, Layout layout, Row r, double[] out) {
@@ -288,7 +289,7 @@ final class ReferenceKernel implements SoftmaxKernel {
     @Override
     public void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, SoftmaxOptions options,
                                    double[] out) {
-        logSoftmaxBackward(logSoftmax, upstream, layout, Row.of(options, layout, false), out);
+        logSoftmaxBackward(logSoftmax, upstream, layout, Row.of(options, layout), out);
     }
 
     private static void logSoftmaxBackward(double[] logSoftmax, double[] upstream, Layout layout, Row r,
@@ -573,63 +574,48 @@ final class ReferenceKernel implements SoftmaxKernel {
         }
     }
 
+    // the plain float32 methods are the option methods with plain options (same bits: the float32 rounding of
+    // plain options changes nothing, and plain options take the plain double-double path)
+
     @Override
     public void softmax(float[] logits, Layout layout, float[] out) {
-        double[] r = new double[out.length];
-        softmax(widen(logits), layout, r);
-        narrow(r, out);
+        softmax(logits, layout, SoftmaxOptions.defaults(), out);
     }
 
     @Override
     public void logSoftmax(float[] logits, Layout layout, float[] out) {
-        double[] r = new double[out.length];
-        logSoftmax(widen(logits), layout, r);
-        narrow(r, out);
+        logSoftmax(logits, layout, SoftmaxOptions.defaults(), out);
     }
 
     @Override
     public void jacobian(float[] logits, Layout layout, float[] out) {
-        double[] r = new double[out.length];
-        jacobian(widen(logits), layout, r);
-        narrow(r, out);
+        jacobian(logits, layout, SoftmaxOptions.defaults(), out);
     }
 
     @Override
     public void backward(float[] y, float[] upstream, Layout layout, float[] out) {
-        double[] r = new double[out.length];
-        backward(widen(y), widen(upstream), layout, r);
-        narrow(r, out);
+        backward(y, upstream, layout, SoftmaxOptions.defaults(), out);
     }
 
     @Override
     public void logSoftmaxBackward(float[] logSoftmax, float[] upstream, Layout layout, float[] out) {
-        double[] r = new double[out.length];
-        logSoftmaxBackward(widen(logSoftmax), widen(upstream), layout, r);
-        narrow(r, out);
+        logSoftmaxBackward(logSoftmax, upstream, layout, SoftmaxOptions.defaults(), out);
     }
 
     @Override
     public void crossEntropy(float[] logits, Layout layout, int[] labels, Reduction reduction,
                              float[] lossOut, float[] gradientOut) {
-        double[] loss = new double[lossOut.length];
-        double[] grad = new double[gradientOut.length];
-        crossEntropy(widen(logits), layout, labels, null, LossOptions.of(reduction), loss, grad);
-        narrow(loss, lossOut);
-        narrow(grad, gradientOut);
+        crossEntropy(logits, layout, labels, LossOptions.of(reduction), lossOut, gradientOut);
     }
 
     @Override
     public void crossEntropy(float[] logits, Layout layout, float[] target, Reduction reduction,
                              float[] lossOut, float[] gradientOut) {
-        double[] loss = new double[lossOut.length];
-        double[] grad = new double[gradientOut.length];
-        crossEntropy(widen(logits), layout, null, widen(target), LossOptions.of(reduction), loss, grad);
-        narrow(loss, lossOut);
-        narrow(grad, gradientOut);
+        crossEntropy(logits, layout, target, LossOptions.of(reduction), lossOut, gradientOut);
     }
 
     private static SoftmaxOptions float32(SoftmaxOptions o) {
-        return o.temperature() == (float) o.temperature() ? o : o.withTemperature((float) o.temperature());
+        return o.temperature() == o.temperature(DType.FLOAT32) ? o : o.withTemperature(o.temperature(DType.FLOAT32));
     }
 
     /** The options with weights and ε rounded to float, as float32 tensors of them would hold. */

@@ -69,7 +69,7 @@ final class DoubleOptions {
     private boolean[] prepare(double[] z, Layout l, SoftmaxOptions o, double[] s) {
         boolean[] mask = mask(o);
         boolean slice = o.isSliceMask(l);
-        double t = (double) o.temperature();
+        double t = o.temperature();
         int k = l.axisLength();
         boolean[] empty = o.maskedRows() == MaskedRows.ZERO ? ThreadArrays.booleans(1, l.rows()) : null;
         par.run(l.rows(), l.size(), (from, to) -> {
