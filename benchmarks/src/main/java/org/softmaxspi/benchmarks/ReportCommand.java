@@ -261,7 +261,8 @@ final class ReportCommand implements Callable<Integer> {
      */
     private static String adapters(List<Result> all, String mode) {
         StringBuilder sb = new StringBuilder();
-        for (String[] lib : new String[][] {{"djl", "djl op alone", "PyTorch"}, {"nd4j", "nd4j op alone", "ND4J"}}) {
+        for (String[] lib : new String[][] {{"djl", "djl op alone", "PyTorch"}, {"nd4j", "nd4j op alone", "ND4J"},
+                {"onnxruntime", "onnxruntime op alone", "ONNX Runtime"}}) {
             List<String> rows = new ArrayList<>();
             for (String op : OPS) {
                 for (String dtype : List.of("float32", "float64")) {
