@@ -67,8 +67,8 @@ public class OnnxruntimeOpAloneBenchmark {
             s[i] = w.shape[i];
         }
         int n = w.layout.size();
-        ByteBuffer memory = ByteBuffer.allocateDirect(n * (d == DType.FLOAT32 ? 4 : 8) + 64).alignedSlice(64)
-                .order(ByteOrder.nativeOrder());
+        ByteBuffer memory = ByteBuffer.allocateDirect(n * (d == DType.FLOAT32 ? 4 : 8) + 128).alignedSlice(64)
+                .order(ByteOrder.nativeOrder()); // 64-byte aligned, as the provider's memory
         if (d == DType.FLOAT32) {
             memory.asFloatBuffer().put(w.logits32);
             x = OnnxTensor.createTensor(env, memory.asFloatBuffer().limit(n), s);

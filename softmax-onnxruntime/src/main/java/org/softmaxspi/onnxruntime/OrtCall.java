@@ -235,8 +235,11 @@ final class OrtCall implements AutoCloseable {
             return b.duplicate().clear().limit(n).slice().order(ByteOrder.nativeOrder());
         }
 
-        private static ByteBuffer aligned(int bytes) {
-            return ByteBuffer.allocateDirect(bytes + ALIGNMENT).alignedSlice(ALIGNMENT).limit(bytes).slice()
+        /** Direct memory of at least {@code bytes} bytes starting on an {@value #ALIGNMENT}-byte boundary. */
+        static ByteBuffer aligned(int bytes) {
+            // alignedSlice keeps whole blocks of ALIGNMENT bytes: ask for the rounded-up size plus one block
+            int rounded = (bytes + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+            return ByteBuffer.allocateDirect(rounded + ALIGNMENT).alignedSlice(ALIGNMENT).limit(bytes).slice()
                     .order(ByteOrder.nativeOrder());
         }
     }

@@ -150,4 +150,65 @@ class OnnxRuntimeFindingsTest {
         ORT.crossEntropy(z, new int[] {1, 2}, 1, new int[] {0}, Reduction.NONE, loss, new double[2]);
         assertEquals(1.5 * Double.MAX_VALUE, loss[0], Math.ulp(1.5 * Double.MAX_VALUE) * 4);
     }
+
+    /** Finding 5: ONNX's loss ops (expanded functions in this build) match the contract where they apply. */
+    @Test
+    void lossOpsMatchTheContractWhereTheyApply() throws OrtException {
+        OnnxGraph g = new OnnxGraph("sce");
+        String x = g.input("x", ElemType.DOUBLE, "N", "K");
+        String t = g.input("t", ElemType.INT64, "N");
+        g.output(g.node("SoftmaxCrossEntropyLoss", List.of(x, t), Attribute.string("reduction", "mean"),
+                Attribute.integer("ignore_index", -100)), "loss", ElemType.DOUBLE);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        double[] z = {1, 2, 3, 4, 5, 6};
+        double allIgnored;
+        double oneKept;
+        try (OrtSession s = env.createSession(g.toModel(), new OrtSession.SessionOptions());
+             OnnxTensor xt = OnnxTensor.createTensor(env, direct(z, 0), new long[] {2, 3})) {
+            allIgnored = meanLoss(env, s, xt, -100, -100);
+            oneKept = meanLoss(env, s, xt, 2, -100);
+        }
+        System.out.println("raw SoftmaxCrossEntropyLoss mean: all rows ignored " + allIgnored + ", one kept " + oneKept);
+        assertTrue(Double.isNaN(allIgnored), "a mean over only ignored rows is 0/0");
+        double[] expected = new double[1];
+        SoftmaxProviders.get("reference").crossEntropy(z, new int[] {2, 3}, 1, new int[] {2, -100},
+                org.softmaxspi.api.LossOptions.of(Reduction.MEAN).withIgnoreIndex(-100), expected, new double[6]);
+        assertEquals(expected[0], oneKept, 4 * Math.ulp(expected[0]), "the mean over the kept row");
+    }
+
+    private static double meanLoss(OrtEnvironment env, OrtSession s, OnnxTensor x, long label0, long label1)
+            throws OrtException {
+        ByteBuffer labels = ByteBuffer.allocateDirect(16).order(ByteOrder.nativeOrder()).putLong(0, label0)
+                .putLong(8, label1);
+        try (OnnxTensor t = OnnxTensor.createTensor(env, labels, new long[] {2}, OnnxJavaType.INT64);
+             OrtSession.Result r = s.run(Map.of("x", x, "t", t))) {
+            return ((OnnxTensor) r.get(0)).getDoubleBuffer().get(0);
+        }
+    }
+
+    /** Finding 7: float32 (MLAS) edge rows already give what the contract says. */
+    @Test
+    void edgeSemanticsThatMatchTheContract() throws OrtException {
+        OnnxGraph g = new OnnxGraph("softmax");
+        String x = g.input("x", ElemType.FLOAT, "N", "K");
+        g.output(g.node("Softmax", List.of(x), Attribute.integer("axis", 1)), "y", ElemType.FLOAT, "N", "K");
+        float inf = Float.POSITIVE_INFINITY;
+        float[] rows = {-inf, -inf, -inf, 0, inf, 1, Float.NaN, 0, 1, 0, -inf, 1};
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        ByteBuffer memory = ByteBuffer.allocateDirect(rows.length * 4).order(ByteOrder.nativeOrder());
+        memory.asFloatBuffer().put(rows);
+        float[] raw = new float[rows.length];
+        try (OrtSession s = env.createSession(g.toModel(), new OrtSession.SessionOptions());
+             OnnxTensor xt = OnnxTensor.createTensor(env, memory.asFloatBuffer(), new long[] {4, 3});
+             OrtSession.Result r = s.run(Map.of("x", xt))) {
+            ((OnnxTensor) r.get(0)).getFloatBuffer().get(raw);
+        }
+        System.out.println("raw float32 Softmax of [-inf x3], [0, inf, 1], [NaN, 0, 1], [0, -inf, 1]: "
+                + java.util.Arrays.toString(raw));
+        for (int i = 0; i < 9; i++) {
+            assertTrue(Float.isNaN(raw[i]), "NaN rows: " + java.util.Arrays.toString(raw));
+        }
+        assertEquals(0f, raw[10], "a -inf entry gives 0");
+        assertArrayEquals(raw, ORT.softmax(rows, new int[] {4, 3}, 1), "the provider passes them through");
+    }
 }

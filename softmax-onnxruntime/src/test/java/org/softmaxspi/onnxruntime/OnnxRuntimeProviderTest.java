@@ -78,4 +78,13 @@ class OnnxRuntimeProviderTest {
             pool.shutdown();
         }
     }
+
+    @Test
+    void scratchMemoryIsAlignedAndLongEnoughForAnySize() {
+        for (int bytes = 1; bytes < 2000; bytes += 7) {
+            java.nio.ByteBuffer b = OrtCall.Scratch.aligned(bytes);
+            assertEquals(bytes, b.remaining());
+            assertEquals(0, b.alignmentOffset(0, OrtCall.Scratch.ALIGNMENT));
+        }
+    }
 }
