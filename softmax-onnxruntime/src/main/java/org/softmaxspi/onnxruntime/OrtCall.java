@@ -25,7 +25,7 @@ import org.softmaxspi.api.SoftmaxProviderException;
  * Runtime reads and writes it in place, then closed together.
  *
  * <p>A direct {@link FloatBuffer}/{@link DoubleBuffer} of the caller (position 0, native order) becomes the
- * tensor itself, input or output: no copy. Arrays and heap buffers are copied once into a per-thread
+ * tensor itself, input or output, no copy, when the graph's bits cannot depend on its address ({@link #inPlace}). Arrays and heap buffers are copied once into a per-thread
  * direct buffer ({@link Scratch}) that the tensor wraps, and outputs are copied once out of one. ONNX
  * Runtime writes the outputs into these buffers (pinned outputs), so a call allocates no result memory.
  * Not thread-safe: one per call.
@@ -39,13 +39,19 @@ final class OrtCall implements AutoCloseable {
     private final Map<String, OnnxTensor> outputs = new HashMap<>();
     private final List<Runnable> copyBack = new ArrayList<>();
     private final boolean float64;
+    private final boolean anyAlignment;
     private int slot;
 
-    OrtCall(OrtEnvironment env, OrtSessions.Lease session, Scratch scratch, boolean float64) {
+    /**
+     * @param anyAlignment whether the graph's results do not depend on where its memory starts (MLAS's float32
+     *                     softmax and elementwise ops), so that any direct buffer may be used in place
+     */
+    OrtCall(OrtEnvironment env, OrtSessions.Lease session, Scratch scratch, boolean float64, boolean anyAlignment) {
         this.env = env;
         this.session = session;
         this.scratch = scratch;
         this.float64 = float64;
+        this.anyAlignment = anyAlignment;
     }
 
     /** Whether the call's data is float64. */
@@ -55,7 +61,7 @@ final class OrtCall implements AutoCloseable {
 
     /** Data of the call's dtype: a float[]/double[] or a FloatBuffer/DoubleBuffer. */
     OrtCall data(String name, Object data, long[] shape) {
-        if (inPlace(data)) {
+        if (inPlace(data, anyAlignment)) {
             inputs.put(name, tensor(() -> data instanceof DoubleBuffer d
                     ? OnnxTensor.createTensor(env, d, shape) : OnnxTensor.createTensor(env, (FloatBuffer) data, shape)));
             return this;
@@ -118,7 +124,7 @@ final class OrtCall implements AutoCloseable {
 
     /** Where output {@code name} goes: the caller's direct buffer in place, else copied into {@code out} after the run. */
     OrtCall output(String name, Object out, long[] shape) {
-        if (inPlace(out)) {
+        if (inPlace(out, anyAlignment)) {
             outputs.put(name, tensor(() -> out instanceof DoubleBuffer d
                     ? OnnxTensor.createTensor(env, d, shape) : OnnxTensor.createTensor(env, (FloatBuffer) out, shape)));
             return this;
@@ -165,14 +171,15 @@ final class OrtCall implements AutoCloseable {
     }
 
     /**
-     * Whether {@code data} is a direct buffer whose memory starts on a {@value Scratch#ALIGNMENT}-byte boundary,
-     * so ONNX Runtime may use it in place. Its Eigen-based kernels (float64 softmax, ReduceSum) sum the unaligned
-     * head of a row apart from the aligned body, so a result would depend on where the caller's buffer starts
-     * (finding 3); other direct buffers are copied into aligned per-thread memory, like arrays.
+     * Whether {@code data} is a direct buffer that ONNX Runtime may use in place: any direct buffer for a graph whose
+     * results do not depend on addresses, else one that starts on a {@value Scratch#ALIGNMENT}-byte boundary. Its
+     * Eigen-based kernels (float64 softmax, ReduceSum) treat the unaligned head and tail of an array apart from the
+     * aligned body, so their bits depend on where the memory starts (finding 3); such buffers are copied into
+     * aligned per-thread memory, like arrays, so that buffers and arrays give the same bits.
      */
-    static boolean inPlace(Object data) {
+    static boolean inPlace(Object data, boolean anyAlignment) {
         return data instanceof Buffer b && b.isDirect()
-                && Pointer.nativeValue(Native.getDirectBufferPointer(b)) % Scratch.ALIGNMENT == 0;
+                && (anyAlignment || Pointer.nativeValue(Native.getDirectBufferPointer(b)) % Scratch.ALIGNMENT == 0);
     }
 
     private ByteBuffer memory(long elements) {

@@ -217,7 +217,18 @@ final class OrtKernel extends UntypedKernel {
     // -------------------------------------------------------------- helpers
 
     private OrtCall call(Key key, Object data) {
-        return new OrtCall(env, sessions.lease(key), scratch.get(), dtype(data) == DType.FLOAT64);
+        return new OrtCall(env, sessions.lease(key), scratch.get(), key.dtype() == DType.FLOAT64,
+                addressFree(key));
+    }
+
+    /**
+     * Whether the graph's bits do not depend on where its memory starts: float32 softmax, log-softmax and Jacobian
+     * (MLAS's softmax, which walks each row from its first element whatever the address, and elementwise ops).
+     * Graphs with float64 kernels or ReduceSum (Eigen) do depend on it (finding 3).
+     */
+    static boolean addressFree(Key key) {
+        return key.dtype() == DType.FLOAT32
+                && (key.kind() == Kind.SOFTMAX || key.kind() == Kind.LOG_SOFTMAX || key.kind() == Kind.JACOBIAN);
     }
 
     /** The graph flags of softmax options ({@code withRows}: whether the zero policy applies to the op). */
