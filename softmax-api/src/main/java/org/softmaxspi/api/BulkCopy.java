@@ -36,22 +36,45 @@ public final class BulkCopy {
 
     /** {@code dst[0, src.length) = src}. */
     public static void put(float[] src, FloatBuffer dst) {
-        copy(src.length, Float.BYTES, (from, length) -> dst.put(from, src, from, length));
+        put(src, dst, PARALLEL_FROM_BYTES);
     }
 
     /** {@code dst[0, src.length) = src}. */
     public static void put(double[] src, DoubleBuffer dst) {
-        copy(src.length, Double.BYTES, (from, length) -> dst.put(from, src, from, length));
+        put(src, dst, PARALLEL_FROM_BYTES);
     }
 
     /** {@code dst = src[0, dst.length)}. */
     public static void get(FloatBuffer src, float[] dst) {
-        copy(dst.length, Float.BYTES, (from, length) -> src.get(from, dst, from, length));
+        get(src, dst, PARALLEL_FROM_BYTES);
     }
 
     /** {@code dst = src[0, dst.length)}. */
     public static void get(DoubleBuffer src, double[] dst) {
-        copy(dst.length, Double.BYTES, (from, length) -> src.get(from, dst, from, length));
+        get(src, dst, PARALLEL_FROM_BYTES);
+    }
+
+    /**
+     * {@code dst[0, src.length) = src}, split across cores from {@code parallelFromBytes} (at least 64 KiB): for a
+     * provider whose library leaves the other cores idle after an op (ONNX Runtime without spinning).
+     */
+    public static void put(float[] src, FloatBuffer dst, int parallelFromBytes) {
+        copy(src.length, Float.BYTES, parallelFromBytes, (from, length) -> dst.put(from, src, from, length));
+    }
+
+    /** {@code dst[0, src.length) = src}, split across cores from {@code parallelFromBytes} (at least 64 KiB). */
+    public static void put(double[] src, DoubleBuffer dst, int parallelFromBytes) {
+        copy(src.length, Double.BYTES, parallelFromBytes, (from, length) -> dst.put(from, src, from, length));
+    }
+
+    /** {@code dst = src[0, dst.length)}, split across cores from {@code parallelFromBytes} (at least 64 KiB). */
+    public static void get(FloatBuffer src, float[] dst, int parallelFromBytes) {
+        copy(dst.length, Float.BYTES, parallelFromBytes, (from, length) -> src.get(from, dst, from, length));
+    }
+
+    /** {@code dst = src[0, dst.length)}, split across cores from {@code parallelFromBytes} (at least 64 KiB). */
+    public static void get(DoubleBuffer src, double[] dst, int parallelFromBytes) {
+        copy(dst.length, Double.BYTES, parallelFromBytes, (from, length) -> src.get(from, dst, from, length));
     }
 
     /** Copies one range of elements, the same index in the array and in the buffer. */
@@ -60,8 +83,8 @@ public final class BulkCopy {
     }
 
     /** Elements {@code [0, n)} in one range, or in contiguous parts copied in parallel. */
-    private static void copy(int n, int width, Range range) {
-        int parts = parts((long) n * width);
+    private static void copy(int n, int width, int parallelFromBytes, Range range) {
+        int parts = parts((long) n * width, Math.max(64 << 10, parallelFromBytes));
         if (parts == 1) {
             range.copy(0, n);
             return;
@@ -72,12 +95,12 @@ public final class BulkCopy {
         });
     }
 
-    private static int parts(long bytes) {
-        if (bytes < PARALLEL_FROM_BYTES) {
+    private static int parts(long bytes, int parallelFromBytes) {
+        if (bytes < parallelFromBytes) {
             return 1;
         }
         int cores = ForkJoinPool.getCommonPoolParallelism() + 1; // the workers and the calling thread
-        return (int) Math.max(1, Math.min(cores, bytes / (PARALLEL_FROM_BYTES / 2)));
+        return (int) Math.max(1, Math.min(cores, bytes / (parallelFromBytes / 2)));
     }
 
     private static int from(int n, int parts, int p) {
