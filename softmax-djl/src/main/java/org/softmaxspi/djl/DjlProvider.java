@@ -15,8 +15,8 @@ import org.softmaxspi.api.SoftmaxProvider;
  * accuracy is PyTorch's, as {@link #accuracy} declares.
  *
  * <h2>Priority 20</h2>
- * Below simd (30), above ND4J (10) and the reference (0): priorities follow the measured speed (the
- * benchmark report). PyTorch's kernels are vectorised and multi-threaded (softmax at 128×32000 several
+ * Below simd (30) and onnxruntime (25, faster in float32, slower in float64), above ND4J (10) and the
+ * reference (0): priorities follow the measured speed (the benchmark reports). PyTorch's kernels are vectorised and multi-threaded (softmax at 128×32000 several
  * times faster than ND4J's), and a small call costs about as much as ND4J's. The price of the default:
  * the first start in a fresh environment unpacks libtorch (432 MB) into {@code ~/.djl.ai} (about
  * 3 s), and every later JVM pays about 0.5 s to load it.

@@ -14,7 +14,7 @@ import org.softmaxspi.api.SoftmaxProvider;
  * The ND4J provider, {@code "nd4j"}: every operation, for float32 and float64 along any axis,
  * computed by libnd4j's own CPU ops in the caller's dtype (its softmax op, and compositions of its
  * ops where it has none that fits). Its accuracy is ND4J's, as {@link #accuracy} declares.
- * Priority 10: below simd (30) and DJL (20), whose kernels measured faster (the benchmark report),
+ * Priority 10: below simd (30), onnxruntime (25) and DJL (20), whose kernels measured faster (the benchmark reports),
  * above the reference (0).
  *
  * <p>Nothing is loaded by the constructor or by {@link #backend()}. The native backend loads once
