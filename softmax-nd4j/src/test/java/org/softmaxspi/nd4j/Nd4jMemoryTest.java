@@ -12,6 +12,7 @@ import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.softmaxspi.api.Reduction;
 import org.softmaxspi.api.Softmax;
 import org.softmaxspi.api.SoftmaxProviders;
+import org.softmaxspi.conformance.ResidentMemory;
 
 /**
  * Native memory stays bounded: 100 000 softmax calls on a 1 x 1000 float32 batch (plus 10 000 each of
@@ -32,14 +33,6 @@ class Nd4jMemoryTest {
 
     static final long BOUND_MB = 48;
 
-    static long rssKb() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
-    }
 
     @Test
     void hundredThousandCallsKeepResidentMemoryBounded() throws Exception {
@@ -75,7 +68,7 @@ class Nd4jMemoryTest {
             s.crossEntropy(z, shape, -1, labels, Reduction.MEAN, loss, grad);
         }
         System.gc();
-        long before = rssKb();
+        long before = ResidentMemory.rssKb();
         long t0 = System.nanoTime();
         for (int i = 0; i < 100_000; i++) {
             s.softmax(z, shape, -1, out);
@@ -87,7 +80,7 @@ class Nd4jMemoryTest {
             s.crossEntropy(z, shape, -1, labels, Reduction.MEAN, loss, grad);
         }
         System.gc();
-        long after = rssKb();
+        long after = ResidentMemory.rssKb();
         System.out.printf("nd4j memory: VmRSS %d MB -> %d MB, max heap %d MB; softmax 1x1000 float32: %.1f us/call%n",
                 before / 1024, after / 1024, Runtime.getRuntime().maxMemory() >> 20, (t1 - t0) / 1e3 / 100_000);
         System.out.println("growthMb=" + (after - before) / 1024);
