@@ -32,9 +32,9 @@ public final class OnnxRuntimeProvider implements SoftmaxProvider {
     /**
      * The provider's priority: {@value}. Below simd (30), above djl (20), nd4j (10) and the reference (0):
      * priorities follow the measured speed (the 2026-11-28 onnxruntime benchmark report). In float32, the usual
-     * dtype, ONNX Runtime's MLAS softmax made this provider faster than djl at 64×1000 and 128×32000 (3.1 against
+     * dtype, ONNX Runtime's MLAS softmax made this provider faster than djl at 64×1000 and 128×32000 (2.9 against
      * 5.4 ms from arrays) and as fast at 1×10; it also starts in 0.3 s without unpacking anything to disk. Its
-     * float64 is slower than djl's (43 against 19 ms): name {@code djl} for float64-heavy work.
+     * float64 is slower than djl's (38 against 19 ms): name {@code djl} for float64-heavy work.
      */
     public static final int PRIORITY = 25;
 
