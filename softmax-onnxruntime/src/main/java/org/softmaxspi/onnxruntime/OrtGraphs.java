@@ -96,6 +96,20 @@ final class OrtGraphs {
     private OrtGraphs() {
     }
 
+    /**
+     * Whether the graph of {@code key} takes per-row coefficients for its gradient: NLL's −w, smoothing's, or the
+     * label's weight (0 on ignored rows); plain cross-entropy's are all 1, so its graph does not multiply by them.
+     */
+    static boolean takesRowCoefficient(Key key) {
+        return key.kind() == Kind.NLL || key.kind() == Kind.CROSS_ENTROPY_SMOOTHED || key.has(WEIGHTED)
+                || key.ignoreIndex() != null;
+    }
+
+    /** Whether the graph of {@code key} takes the mean's scale: the other reductions' is 1, not multiplied. */
+    static boolean takesScale(Key key) {
+        return key.reduction() == Reduction.MEAN;
+    }
+
     /** The serialized ModelProto of {@code key}'s graph. */
     static byte[] model(Key key) {
         return new Builder(key).build().toModel();
@@ -208,8 +222,15 @@ final class OrtGraphs {
             g.output(g.node("SoftmaxCrossEntropyLoss", in, lossAttributes()), LOSS, type, lossDims());
             String gradient = g.node("Sub", List.of(g.node("Softmax", List.of(x), Attribute.integer("axis", 1)),
                     oneHot(x, labels)));
-            gradient = g.node("Mul", List.of(gradient, g.input(ROW_COEFFICIENT, type, rowsWithAxis)));
-            g.output(g.node("Mul", List.of(gradient, g.input(SCALE, type))), GRADIENT, type, data);
+            if (takesRowCoefficient(key)) {
+                gradient = g.node("Mul", List.of(gradient, g.input(ROW_COEFFICIENT, type, rowsWithAxis)));
+            }
+            g.output(scaled(gradient), GRADIENT, type, data);
+        }
+
+        /** {@code v} times the mean's scale (a graph input) for the mean; {@code v} itself for the other reductions. */
+        private String scaled(String v) {
+            return takesScale(key) ? g.node("Mul", List.of(v, g.input(SCALE, type))) : v;
         }
 
         /** −Σ c·log y per row, with c from labels and smoothing or from probability targets. */
@@ -231,11 +252,10 @@ final class OrtGraphs {
                     c = g.node("Mul", List.of(smoothed, g.input(WEIGHT, type, classDims())));
                 }
             }
-            String scale = g.input(SCALE, type);
             String y = g.node("Softmax", List.of(x), Attribute.integer("axis", 1));
             String gradient = plainTargets ? g.node("Sub", List.of(y, c))
                     : g.node("Sub", List.of(g.node("Mul", List.of(y, sumAlongAxis(c, true))), c));
-            g.output(g.node("Mul", List.of(gradient, scale)), GRADIENT, type, data);
+            g.output(scaled(gradient), GRADIENT, type, data);
 
             String logY = key.has(HALF_LOG) ? halfLogSoftmax(x) : logSoftmax(x);
             // terms with c = 0 count 0, also where log y is −∞ (0·log 0)
@@ -246,7 +266,7 @@ final class OrtGraphs {
                 case NONE -> perRow;
                 case SUM -> sumAll(perRow);
                 // scale first: the sum of the row losses may overflow where their mean does not
-                case MEAN -> sumAll(g.node("Mul", List.of(perRow, scale)));
+                case MEAN -> sumAll(scaled(perRow));
             };
             if (key.has(HALF_LOG)) {
                 loss = g.node("Mul", List.of(loss, constant(2)));
@@ -283,7 +303,7 @@ final class OrtGraphs {
             List<String> in = key.has(WEIGHTED) ? List.of(x, labels, g.input(WEIGHT, type, "K")) : List.of(x, labels);
             g.output(g.node("NegativeLogLikelihoodLoss", in, lossAttributes()), LOSS, type, lossDims());
             String gradient = g.node("Mul", List.of(oneHot(x, labels), g.input(ROW_COEFFICIENT, type, rowsWithAxis)));
-            g.output(g.node("Mul", List.of(gradient, g.input(SCALE, type))), GRADIENT, type, data);
+            g.output(scaled(gradient), GRADIENT, type, data);
         }
 
         private Attribute[] lossAttributes() {

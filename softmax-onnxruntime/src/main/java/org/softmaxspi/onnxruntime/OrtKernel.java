@@ -141,14 +141,11 @@ final class OrtKernel extends UntypedKernel {
         try {
             if (labels != null && o.labelSmoothing() == 0) {
                 labelsLoss(Kind.CROSS_ENTROPY_LABELS, logits, l, labels, o, terms, lossOut, gradientOut);
-                if (anyInfinite(lossOut)) {
-                    composedLoss(logits, l, targets, o, terms, HALF_LOG, lossOut, gradientOut);
-                }
             } else {
                 composedLoss(logits, l, targets, o, terms, 0, lossOut, gradientOut);
-                if (anyInfinite(lossOut)) {
-                    composedLoss(logits, l, targets, o, terms, HALF_LOG, lossOut, gradientOut);
-                }
+            }
+            if (anyInfinite(lossOut)) {
+                composedLoss(logits, l, targets, o, terms, HALF_LOG, lossOut, gradientOut);
             }
         } finally {
             Reference.reachabilityFence(logits);
@@ -179,13 +176,17 @@ final class OrtKernel extends UntypedKernel {
                             Object lossOut, Object gradientOut) {
         int flags = o.hasWeight() ? WEIGHTED : 0;
         Integer ignore = o.hasIgnoreIndex() ? o.ignoreIndex() : null;
-        try (OrtCall c = call(new Key(kind, dtype(x), l.isLastAxis(), flags, o.reduction(), ignore), x)) {
+        Key key = new Key(kind, dtype(x), l.isLastAxis(), flags, o.reduction(), ignore);
+        try (OrtCall c = call(key, x)) {
             c.data(X, x, view(l)).labels(LABELS, labels, rowShape(l));
             if (o.hasWeight()) {
                 c.values(WEIGHT, terms.weight, new long[] {l.axisLength()});
             }
-            double[] rowCoefficient = kind == Kind.NLL ? terms.nllCoefficient : terms.labelCoefficient;
-            c.values(ROW_COEFFICIENT, rowCoefficient, rowsWithAxis(l)).scalar(SCALE, terms.scale);
+            if (OrtGraphs.takesRowCoefficient(key)) {
+                c.values(ROW_COEFFICIENT, kind == Kind.NLL ? terms.nllCoefficient : terms.labelCoefficient,
+                        rowsWithAxis(l));
+            }
+            scale(c, key, terms);
             c.output(LOSS, lossOut, lossShape(l, o.reduction())).output(GRADIENT, gradientOut, view(l)).run();
         }
     }
@@ -196,7 +197,8 @@ final class OrtKernel extends UntypedKernel {
         boolean withLabels = targets instanceof int[];
         Kind kind = withLabels ? Kind.CROSS_ENTROPY_SMOOTHED : Kind.CROSS_ENTROPY_TARGETS;
         int flags = halfLog | (!withLabels && !o.isPlain() ? TARGET_OPTIONS : 0);
-        try (OrtCall c = call(new Key(kind, dtype(logits), l.isLastAxis(), flags, o.reduction(), null), logits)) {
+        Key key = new Key(kind, dtype(logits), l.isLastAxis(), flags, o.reduction(), null);
+        try (OrtCall c = call(key, logits)) {
             c.data(X, logits, view(l));
             if (withLabels) {
                 c.labels(LABELS, terms.safeLabels, rowShape(l))
@@ -209,12 +211,19 @@ final class OrtKernel extends UntypedKernel {
                     c.scalar(KEEP, terms.keep).scalar(UNIFORM, terms.uniform).values(WEIGHT, terms.weight, classShape(l));
                 }
             }
-            c.scalar(SCALE, terms.scale);
+            scale(c, key, terms);
             c.output(LOSS, lossOut, lossShape(l, o.reduction())).output(GRADIENT, gradientOut, view(l)).run();
         }
     }
 
     // -------------------------------------------------------------- helpers
+
+    /** The mean's scale, for the graphs that take it. */
+    private static void scale(OrtCall c, Key key, LossTerms terms) {
+        if (OrtGraphs.takesScale(key)) {
+            c.scalar(SCALE, terms.scale);
+        }
+    }
 
     private OrtCall call(Key key, Object data) {
         return new OrtCall(env, sessions.lease(key), scratch.get(), key.dtype() == DType.FLOAT64,
