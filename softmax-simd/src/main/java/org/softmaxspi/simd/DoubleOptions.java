@@ -14,7 +14,8 @@ import org.softmaxspi.api.ThreadArrays;
 
 /**
  * The float64 operations with {@link SoftmaxOptions} and {@link LossOptions}, around the plain kernels
- * of {@link DoubleOps} (the float32 twin is {@link FloatOptions}; keep the two alike).
+ * of {@link DoubleOps}. {@code DoubleOptions} is generated from this file by {@code softmax-simd/generate-double.sh}:
+ * edit the double file, then run it.
  *
  * <ul>
  *   <li>Softmax, log-softmax, Jacobian: one vector pass writes {@code (z - m)/T} into a per-thread array
@@ -69,7 +70,7 @@ final class DoubleOptions {
     private boolean[] prepare(double[] z, Layout l, SoftmaxOptions o, double[] s) {
         boolean[] mask = mask(o);
         boolean slice = o.isSliceMask(l);
-        double t = o.temperature();
+        double t = (double) o.temperature();
         int k = l.axisLength();
         boolean[] empty = o.maskedRows() == MaskedRows.ZERO ? ThreadArrays.booleans(1, l.rows()) : null;
         par.run(l.rows(), l.size(), (from, to) -> {
@@ -179,7 +180,7 @@ final class DoubleOptions {
         for (int row = 0; row < l.rows(); row++) {
             if (empty[row]) {
                 for (int j = 0, idx = l.rowStart(row); j < l.axisLength(); j++, idx += l.inner()) {
-                    out[idx] = log ? NEG_INF : 0.0;
+                    out[idx] = log ? NEG_INF : 0f;
                 }
             }
         }
@@ -201,7 +202,7 @@ final class DoubleOptions {
         double[] s = ThreadArrays.doubles(0, l.size());
         boolean[] empty = prepare(z, l, o, s);
         ops.jacobian(s, l, out);
-        double t = o.temperature();
+        double t = (double) o.temperature();
         if (t != 1) {
             int i = 0;
             for (; i <= out.length - L; i += L) {
@@ -215,7 +216,7 @@ final class DoubleOptions {
             int kk = l.axisLength() * l.axisLength();
             for (int row = 0; row < l.rows(); row++) {
                 if (empty[row]) {
-                    Arrays.fill(out, row * kk, (row + 1) * kk, 0.0);
+                    Arrays.fill(out, row * kk, (row + 1) * kk, 0f);
                 }
             }
         }
@@ -225,10 +226,10 @@ final class DoubleOptions {
     void backward(double[] first, double[] g, Layout l, SoftmaxOptions o, double[] out, boolean log) {
         boolean[] mask = mask(o);
         boolean slice = o.isSliceMask(l);
-        double t = o.temperature();
+        double t = (double) o.temperature();
         double[] a = mask == null ? first : ThreadArrays.doubles(0, l.size());
         double[] u = ThreadArrays.doubles(1, l.size());
-        double masked = log ? NEG_INF : 0.0;
+        double masked = log ? NEG_INF : 0f;
         if (l.inner() == 1) {
             int k = l.axisLength();
             for (int row = 0; row < l.rows(); row++) {
@@ -242,14 +243,14 @@ final class DoubleOptions {
                     }
                     if (mask != null) {
                         VectorMask<Double> drop = VectorMask.fromArray(S, mask, ms + j).not();
-                        gv = gv.blend(0.0, drop);
+                        gv = gv.blend(0f, drop);
                         DoubleVector.fromArray(S, first, start + j).blend(masked, drop).intoArray(a, start + j);
                     }
                     gv.intoArray(u, start + j);
                 }
                 for (; j < k; j++) {
                     boolean keep = mask == null || mask[ms + j];
-                    u[start + j] = keep ? (t == 1 ? g[start + j] : g[start + j] / t) : 0.0;
+                    u[start + j] = keep ? (t == 1 ? g[start + j] : g[start + j] / t) : 0f;
                     if (mask != null) {
                         a[start + j] = keep ? first[start + j] : masked;
                     }
@@ -258,7 +259,7 @@ final class DoubleOptions {
         } else {
             for (int idx = 0; idx < l.size(); idx++) {
                 boolean keep = keeps(mask, slice, l, idx);
-                u[idx] = keep ? (t == 1 ? g[idx] : g[idx] / t) : 0.0;
+                u[idx] = keep ? (t == 1 ? g[idx] : g[idx] / t) : 0f;
                 if (mask != null) {
                     a[idx] = keep ? first[idx] : masked;
                 }
@@ -269,11 +270,11 @@ final class DoubleOptions {
 
     // ---------------------------------------------------------------- losses
 
-    /** Weights (all 1 without weights). */
+    /** Weights as float64 (all 1 without weights). */
     private static double[] weights(LossOptions o, int k) {
         double[] w = new double[k];
         for (int c = 0; c < k; c++) {
-            w[c] = o.weight(c);
+            w[c] = (double) o.weight(c);
         }
         return w;
     }
@@ -287,7 +288,7 @@ final class DoubleOptions {
         for (double v : w) {
             wSum += v;
         }
-        double eps = o.labelSmoothing();
+        double eps = (double) o.labelSmoothing();
         double keep = 1 - eps;
         double b = k == 0 ? 0 : eps / k;
         int[] safe = labels;
@@ -329,7 +330,7 @@ final class DoubleOptions {
             int start = l.rowStart(r);
             if (o.ignores(labels[r])) {
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    grad[idx] = 0.0;
+                    grad[idx] = 0f;
                 }
                 return;
             }
@@ -348,12 +349,12 @@ final class DoubleOptions {
                 }
                 return;
             }
-            double alpha = ((keep * wt + b * wSum) * scale);
-            double beta = (b * scale);
+            double alpha = (double) ((keep * wt + b * wSum) * scale);
+            double beta = (double) (b * scale);
             scaleRow(grad, start, k, stride, alpha, beta, w);
             if (b != 0) {
                 int at = start + t * stride;
-                grad[at] = (grad[at] + b * wSum * scale);
+                grad[at] = (double) ((double) grad[at] + b * wSum * scale);
             }
         }
     }
@@ -371,21 +372,21 @@ final class DoubleOptions {
         int j = 0;
         if (stride == 1) {
             for (; j <= k - 4; j += 4) {
-                s0 += w[j] * (z[start + j] - zt);
-                s1 += w[j + 1] * (z[start + j + 1] - zt);
-                s2 += w[j + 2] * (z[start + j + 2] - zt);
-                s3 += w[j + 3] * (z[start + j + 3] - zt);
+                s0 += w[j] * ((double) z[start + j] - zt);
+                s1 += w[j + 1] * ((double) z[start + j + 1] - zt);
+                s2 += w[j + 2] * ((double) z[start + j + 2] - zt);
+                s3 += w[j + 3] * ((double) z[start + j + 3] - zt);
             }
         }
         for (; j < k; j++) {
-            s0 += w[j] * (z[start + j * stride] - zt);
+            s0 += w[j] * ((double) z[start + j * stride] - zt);
         }
         double sum = (s0 + s1) + (s2 + s3);
         if (Double.isNaN(sum)) {
             sum = 0;
             for (int i = 0; i < k; i++) {
                 if (w[i] != 0) {
-                    sum += w[i] * (z[start + i * stride] - zt);
+                    sum += w[i] * ((double) z[start + i * stride] - zt);
                 }
             }
         }
@@ -418,9 +419,9 @@ final class DoubleOptions {
         int k = l.axisLength();
         int stride = l.inner();
         double[] w = weights(o, k);
-        double eps = o.labelSmoothing();
-        double keep = 1 - eps;
-        double uniform = k == 0 ? 0 : eps / k;
+        double eps = (double) o.labelSmoothing();
+        double keep = 1 - (double) eps;
+        double uniform = k == 0 ? 0 : (double) eps / k;
         double[] tc = ThreadArrays.doubles(1, l.size());
         double[] cSum = new double[rows];
         for (int r = 0; r < rows; r++) {
@@ -428,13 +429,13 @@ final class DoubleOptions {
             double sum = 0;
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
                 double c = w[j] * (keep * target[idx] + uniform);
-                tc[idx] = c;
+                tc[idx] = (double) c;
                 sum += c;
             }
             cSum[r] = o.hasWeight() ? sum : 1; // unweighted: the contract's y - t (a target row sums to 1)
             if (o.hasWeight() && sum != 0) {
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    tc[idx] = (w[j] * (keep * target[idx] + uniform) / sum);
+                    tc[idx] = (double) (w[j] * (keep * target[idx] + uniform) / sum);
                 }
             }
         }
@@ -447,9 +448,9 @@ final class DoubleOptions {
         double[] losses = new double[rows];
         for (int r = 0; r < rows; r++) {
             losses[r] = cSum[r] * rowLoss[r];
-            double alpha = (cSum[r] * scale);
+            double alpha = (double) (cSum[r] * scale);
             if (alpha != 1) {
-                scaleRow(grad, l.rowStart(r), k, stride, alpha, 0.0, w);
+                scaleRow(grad, l.rowStart(r), k, stride, alpha, 0f, w);
             }
         }
         reduce(losses, reduction, rows, reduction == Reduction.MEAN && rows == 0, lossOut);
@@ -459,21 +460,21 @@ final class DoubleOptions {
         int rows = l.rows();
         double denominator = 0;
         for (int r = 0; r < rows; r++) {
-            denominator += o.ignores(labels[r]) ? 0 : o.weight(labels[r]);
+            denominator += o.ignores(labels[r]) ? 0 : (double) o.weight(labels[r]);
         }
         Reduction reduction = o.reduction();
         boolean zero = reduction == Reduction.MEAN && denominator == 0;
         double scale = reduction == Reduction.MEAN ? 1 / denominator : 1;
-        Arrays.fill(grad, 0.0);
+        Arrays.fill(grad, 0f);
         double[] losses = new double[rows];
         for (int r = 0; r < rows; r++) {
             if (o.ignores(labels[r])) {
                 continue;
             }
-            double w = o.weight(labels[r]);
+            double w = (double) o.weight(labels[r]);
             int idx = l.rowStart(r) + labels[r] * l.inner();
-            losses[r] = w == 0 ? 0 : -w * x[idx];
-            grad[idx] = zero ? Double.NaN : (-w * scale);
+            losses[r] = w == 0 ? 0 : -(double) w * x[idx];
+            grad[idx] = zero ? Double.NaN : (double) (-w * scale);
         }
         reduce(losses, reduction, denominator, zero, lossOut);
     }
@@ -482,13 +483,13 @@ final class DoubleOptions {
                                double[] lossOut) {
         if (reduction == Reduction.NONE) {
             for (int r = 0; r < losses.length; r++) {
-                lossOut[r] = losses[r];
+                lossOut[r] = (double) losses[r];
             }
         } else if (zero) {
             lossOut[0] = Double.NaN;
         } else {
             double sum = Sums.sum(losses);
-            lossOut[0] = (reduction == Reduction.MEAN ? sum / denominator : sum);
+            lossOut[0] = (double) (reduction == Reduction.MEAN ? sum / denominator : sum);
         }
     }
 }

@@ -14,7 +14,8 @@ import org.softmaxspi.api.ThreadArrays;
 
 /**
  * The float32 operations with {@link SoftmaxOptions} and {@link LossOptions}, around the plain kernels
- * of {@link FloatOps} (the double twin is {@link DoubleOptions}; keep the two alike).
+ * of {@link FloatOps}. {@code DoubleOptions} is generated from this file by {@code softmax-simd/generate-double.sh}:
+ * edit the float file, then run it.
  *
  * <ul>
  *   <li>Softmax, log-softmax, Jacobian: one vector pass writes {@code (z - m)/T} into a per-thread array
