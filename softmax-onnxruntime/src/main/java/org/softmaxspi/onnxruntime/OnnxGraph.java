@@ -112,36 +112,20 @@ final class OnnxGraph {
         return node(opType, in, List.of(attributes), "t" + next++);
     }
 
-    /** A node with {@code count} outputs, whose fresh names are returned. */
-    String[] node(String opType, int count, List<String> in, Attribute... attributes) {
-        String[] out = new String[count];
-        for (int i = 0; i < count; i++) {
-            out[i] = "t" + next++;
-        }
-        addNode(opType, in, List.of(attributes), out);
-        return out;
-    }
-
     private String node(String opType, List<String> in, List<Attribute> attributes, String out) {
-        addNode(opType, in, attributes, out);
-        return out;
-    }
-
-    private void addNode(String opType, List<String> in, List<Attribute> attributes, String... out) {
         String nodeName = opType + "_" + nodes.size();
         nodes.add(message(m -> {
             for (String i : in) {
                 m.string(1, i);
             }
-            for (String o : out) {
-                m.string(2, o);
-            }
+            m.string(2, out);
             m.string(3, nodeName);
             m.string(4, opType);
             for (Attribute a : attributes) {
                 m.bytes(5, a.encoded());
             }
         }));
+        return out;
     }
 
     /** A 1-D int64 initializer (axes, shapes, indices), whose name is returned. */
