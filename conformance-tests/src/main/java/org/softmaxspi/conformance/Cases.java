@@ -171,6 +171,44 @@ public final class Cases {
         // outputs below the smallest normal: float32 (e^-88 .. e^-103) and float64 (e^-708 .. e^-745)
         c.add(SuiteCase.of("subnormal-outputs", new int[] {10}, -1,
                 new double[] {0, -88, -90, -95, -100, -103, -710, -720, -740, -745.1}, seed + 25));
+        // found by the fuzz properties (fuzz-tests): subnormal float32 results along an inner axis, one column
+        // shrunk from the counterexample (shape [9, 2, 6, 3], axis 0), next to a column of the last-axis case
+        c.add(SuiteCase.of("fuzz-subnormals-inner-axis", new int[] {9, 2}, 0,
+                new double[] {0, 0, -0.09, -88, -0.04, -90, 101.73, -95, 0.35, -100, 1, -103, 1, -50, 1, -20, 2.81, 0},
+                seed + 38));
+        // found by the fuzz properties: NaN next to MAX in one row (ONNX Runtime's float64 cross-entropy gave a
+        // finite loss, its LogSoftmax taking log(max(Σ, 1e-20)))
+        c.add(SuiteCase.of("fuzz-nan-beside-max", new int[] {12}, 0,
+                new double[] {0, 0, 0, 0, Double.NaN, 0, Double.MAX_VALUE, -2.74, 3.54, -0.37, -40, -3.31}, seed + 39));
+        // found by the fuzz properties: a dominant class (y ≈ 1 − 3e-17), so the backward's g_k − Σ g_j y_j cancels
+        // 56 bits; a double-double dot product left the reference 1.7 ulps off (row 8 of the shrunk [40, 11] case)
+        c.add(SuiteCase.of("fuzz-backward-dominant-class", new int[] {1, 11}, 1,
+                new double[] {40, 1.35, 0.1, 1.83, 0.33, 1e-8, -1, -2344.68, -0.01, -0.11, -0.56}, seed + 40));
+        // found by the fuzz properties: log y ≈ −2.1e-16 for the dominant class, where a double-double S = 1 + others
+        // holds others only to half an ulp of the result (the reference was 1.02 ulps off)
+        c.add(SuiteCase.of("fuzz-log-dominant-2e-16", new int[] {8}, 0,
+                new double[] {0.05, 38.57, Double.MIN_VALUE, 0.59, 1.48, -Float.MAX_VALUE, 1.0, 0.01}, seed + 41));
+        // found by the fuzz properties: log y of the dominant class is subnormal (−1.7e-322; the reference gave twice that)
+        c.add(SuiteCase.of("fuzz-log-dominant-subnormal", new int[] {3}, 0, new double[] {86.07, 826.97, 2.71},
+                seed + 42));
+        // found by the fuzz properties: float32 losses within a rounding of MAX on both sides (djl and onnxruntime
+        // gave ∞ for a loss that rounds to MAX, djl MAX − 1 ulp for one past MAX): overflow is judged as a rounding
+        c.add(SuiteCase.of("fuzz-loss-near-max", new int[] {2, 2}, -1,
+                new double[] {-Float.MAX_VALUE, Float.MAX_VALUE / 4, Float.MAX_VALUE / 2, -Float.MAX_VALUE / 2},
+                seed + 43));
+        // found by the fuzz properties: K = 1 along an inner axis (ND4J's float64 softmax gave NaN for −1e30)
+        c.add(SuiteCase.of("fuzz-one-class-inner-axis", new int[] {3, 1, 2}, 1,
+                new double[] {-1e30, 1, 2, -3, Double.MAX_VALUE, 0}, seed + 44));
+        // found by the fuzz properties: a target mean of rows whose losses pass MAX (the reference gave ∞ for 6e307)
+        c.add(SuiteCase.of("fuzz-mean-of-losses-past-max", new int[] {3, 3}, -1,
+                new double[] {1, 2, 3, 40, Double.MAX_VALUE, 0.2, -1, 0, 1}, seed + 45));
+        // found by the fuzz properties: rows whose max is very negative, in a batch (ND4J's float64 softmax gave NaN)
+        c.add(SuiteCase.of("fuzz-negative-rows-batch", new int[] {5, 2}, -1,
+                new double[] {-885.62, -Float.MAX_VALUE, -720, -721, -650, -720, 0, 1, Double.NEGATIVE_INFINITY,
+                    -Float.MAX_VALUE}, seed + 46));
+        // found by the fuzz properties: one row of −∞ and −MAX (ND4J's float32 softmax gave NaN)
+        c.add(SuiteCase.of("fuzz-minus-max-row", new int[] {6}, -1, new double[] {-Double.MAX_VALUE,
+            Double.NEGATIVE_INFINITY, -Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE}, seed + 47));
         // many small terms after one dominant one: recursive float32 summation loses them
         int k = 100_000;
         double[] trap = new double[k];

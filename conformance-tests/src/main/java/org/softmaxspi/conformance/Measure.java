@@ -43,10 +43,21 @@ final class Measure {
 
     static Worst worst(double[] computed, Exact exact, IntToDoubleFunction scale, IntToDoubleFunction bound,
                        DType dtype) {
+        return worst(computed, exact, scale, bound, dtype, false);
+    }
+
+    /**
+     * The worst element; with {@code subnormalsFlushed} (an {@link org.softmaxspi.api.Accuracy#subnormalsFlushed()
+     * Accuracy} that says so) a 0 where the exact value is below the dtype's smallest normal counts as no error.
+     */
+    static Worst worst(double[] computed, Exact exact, IntToDoubleFunction scale, IntToDoubleFunction bound,
+                       DType dtype, boolean subnormalsFlushed) {
+        double minNormal = dtype == DType.FLOAT32 ? Float.MIN_NORMAL : Double.MIN_NORMAL;
         Worst w = Worst.NONE;
         for (int i = 0; i < computed.length; i++) {
             double s = scale.applyAsDouble(i);
-            double e = Tolerance.ulps(computed[i], exact.hi()[i], exact.lo()[i], s, dtype);
+            double e = subnormalsFlushed && computed[i] == 0 && Math.abs(exact.value(i)) < minNormal ? 0
+                    : Tolerance.ulps(computed[i], exact.hi()[i], exact.lo()[i], s, dtype);
             double b = bound.applyAsDouble(i);
             double ratio = b == 0 ? (e == 0 ? 0 : Double.POSITIVE_INFINITY) : e / b;
             if (w.index() < 0 || ratio > w.ratio() || Double.isNaN(e)) {

@@ -743,7 +743,7 @@ final class OptionChecks {
         Measure.Worst w = declared.isCorrectlyRounded()
                 ? Measure.worst(computed, exact, i -> Math.abs(exact.value(i)),
                         i -> bound.applyAsDouble(i) == Double.POSITIVE_INFINITY ? Double.POSITIVE_INFINITY : 1, dtype)
-                : Measure.worst(computed, exact, safeScale, bound, dtype);
+                : Measure.worst(computed, exact, safeScale, bound, dtype, declared.subnormalsFlushed());
         return new CheckResult(provider, check, op, dtype, caseName, w.error(), w.bound(), w.passed(),
                 w.passed() ? "" : w.describe(""), declared.formula(), Double.NaN);
     }

@@ -249,7 +249,10 @@ final class Oracle {
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
                     BigDecimal t = labels != null ? (labels[rowIndex] == j ? BigDecimal.ONE : BigDecimal.ZERO)
                             : new BigDecimal(target[idx]);
-                    BigDecimal diff = labels != null && t.signum() != 0 ? row.oneMinusY(j).negate()
+                    // y − t; for the dominant class (1 − t) − (1 − y): y ≈ 1 has only 40 digits, 1 − y all of them
+                    // (a target of 1 there made y − t, ~1e-25, lose 25 digits: found by the fuzz properties)
+                    BigDecimal diff = j == row.argmax && t.signum() != 0
+                            ? BigDecimal.ONE.subtract(t).subtract(row.oneMinusY(j))
                             : row.y(j).subtract(t);
                     grad.set(idx, diff.multiply(scale, MC));
                     if (t.signum() != 0) {

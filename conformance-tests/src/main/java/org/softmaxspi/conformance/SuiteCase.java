@@ -51,6 +51,22 @@ public final class SuiteCase {
                 seed);
     }
 
+    /**
+     * A case of the caller's own, for every operation and dtype: {@code logits} (row-major, {@code shape},
+     * softmax along {@code axis}, negative counting from the end) rounded to each dtype when run; labels,
+     * targets and upstream gradients are drawn from {@code seed}.
+     *
+     * @throws IllegalArgumentException naming the parameter when the name, shape or logits are null, the
+     *         axis is out of range or the length does not match the shape
+     */
+    public static SuiteCase generated(String name, int[] shape, int axis, double[] logits, long seed) {
+        if (name == null || shape == null || logits == null) {
+            throw new IllegalArgumentException((name == null ? "name" : shape == null ? "shape" : "logits")
+                    + ": null");
+        }
+        return of(name, shape, axis, logits, seed);
+    }
+
     SuiteCase only(Set<Op> newOps, Set<DType> newDtypes) {
         return new SuiteCase(name, shape, axis, logits, newOps, newDtypes, onnxExpected, seed);
     }

@@ -77,8 +77,10 @@ final class Tolerance {
 
     /**
      * The error of {@code computed} against the exact {@code hi + lo}, in ulps of {@code scale}.
-     * NaN and infinities must match exactly (0 or +∞ ulps); an exact value that rounds to an
-     * infinity in the dtype must be computed as that infinity.
+     * NaN and infinities must match exactly (0 or +∞ ulps). Overflow is judged as a rounding: an exact value past
+     * the dtype's MAX (it rounds to an infinity) is met by that infinity, or by a finite result of its sign judged
+     * by its distance in ulps of MAX; an infinite result for a finite exact value counts as MAX + 1 ulp. A true
+     * infinity (an infinite loss) must be computed as infinity.
      */
     static double ulps(double computed, double hi, double lo, double scale, DType dtype) {
         if (Double.isNaN(hi)) {
@@ -86,10 +88,34 @@ final class Tolerance {
         }
         double rounded = dtype == DType.FLOAT32 ? (float) (hi + lo) : hi + lo;
         if (Double.isInfinite(rounded)) {
-            return computed == rounded ? 0 : Double.POSITIVE_INFINITY;
+            if (computed == rounded) {
+                return 0;
+            }
+            // a finite result of the right sign for a finite exact value past MAX: its distance in ulps of MAX
+            // (the exact value rounds to ±∞, a result just below MAX is a rounding error like any other)
+            if (!Double.isFinite(computed) || Math.signum(computed) != Math.signum(rounded)) {
+                return Double.POSITIVE_INFINITY;
+            }
+            if (dtype == DType.FLOAT32) {
+                return Math.abs((computed - hi) - lo) / ulp(Float.MAX_VALUE, dtype);
+            }
+            return Double.isInfinite(hi)
+                    ? Exact.pastMax(lo) + (Double.MAX_VALUE - Math.abs(computed)) / Math.ulp(Double.MAX_VALUE)
+                    : Math.abs((computed - hi) - lo) / Math.ulp(Double.MAX_VALUE);
         }
-        if (!Double.isFinite(computed)) {
+        if (Double.isNaN(computed)) {
             return Double.POSITIVE_INFINITY;
+        }
+        if (Double.isInfinite(computed)) {
+            // overflow is a rounding too: an infinity stands for the first value past MAX, MAX + 1 ulp, so an exact
+            // value just under MAX (a loss near MAX) computed as ∞ is judged by that distance
+            double max = dtype == DType.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+            double ulpOfMax = ulp(max, dtype);
+            if (Math.signum(computed) != Math.signum(hi)) {
+                return Double.POSITIVE_INFINITY;
+            }
+            double past = ((Math.abs(hi) - max) + lo * Math.signum(hi)) / ulpOfMax;
+            return Math.abs(1 - past);
         }
         double diff = Math.abs((computed - hi) - lo);
         return diff / ulp(scale, dtype);

@@ -16,13 +16,19 @@ import java.util.Locale;
  * this forward bound as the suite's {@code Judge} documents. A correctly rounded provider is judged
  * in plain ulps of the exact value: every result within 1 ulp.
  *
+ * <p>A library whose exponential does not produce subnormal numbers (MLAS's AVX2 kernels under ONNX
+ * Runtime's float32 softmax) declares {@link #withSubnormalsFlushed()}: a result whose exact value is
+ * below the dtype's smallest normal number may then be 0 (any other value is judged as usual).
+ *
  * @param summation how the sums of the operation are formed
  * @param minLanes  for {@link Summation#BLOCKED}: the fewest independent accumulators a row is split
  *                  into (the narrowest SIMD width the library may dispatch to); 1 otherwise
  * @param foldDepth for {@link Summation#BLOCKED}: the most roundings the accumulators' fold adds
  *                  (L − 1 for a sequential fold of L lanes, log2 L for a tree); 0 otherwise
+ * @param subnormalsFlushed whether a result whose exact value is below the dtype's smallest normal number
+ *                  may come out as 0 (a flush-to-zero exponential)
  */
-public record Accuracy(Summation summation, int minLanes, int foldDepth) {
+public record Accuracy(Summation summation, int minLanes, int foldDepth, boolean subnormalsFlushed) {
 
     /** How an algorithm sums the K terms of a row, which sets its error bound. */
     public enum Summation {
@@ -55,6 +61,10 @@ public record Accuracy(Summation summation, int minLanes, int foldDepth) {
         if (summation == null) {
             throw new IllegalArgumentException("summation: null");
         }
+        if (summation == Summation.CORRECTLY_ROUNDED && subnormalsFlushed) {
+            throw new IllegalArgumentException("subnormalsFlushed: true given for CORRECTLY_ROUNDED (a flushed "
+                    + "subnormal is not within 1 ulp)");
+        }
         if (minLanes < 1) {
             throw new IllegalArgumentException("minLanes: " + minLanes + " (must be at least 1)");
         }
@@ -65,6 +75,21 @@ public record Accuracy(Summation summation, int minLanes, int foldDepth) {
             throw new IllegalArgumentException("minLanes/foldDepth: " + minLanes + "/" + foldDepth
                     + " given for " + summation + " (only BLOCKED has lanes)");
         }
+    }
+
+    /** The same bound with subnormals kept: {@code subnormalsFlushed} false. */
+    public Accuracy(Summation summation, int minLanes, int foldDepth) {
+        this(summation, minLanes, foldDepth, false);
+    }
+
+    /**
+     * This bound, and besides it results whose exact value is below the dtype's smallest normal number
+     * ({@link Float#MIN_NORMAL}, {@link Double#MIN_NORMAL}) may be 0.
+     *
+     * @throws IllegalArgumentException for {@link Summation#CORRECTLY_ROUNDED}
+     */
+    public Accuracy withSubnormalsFlushed() {
+        return new Accuracy(summation, minLanes, foldDepth, true);
     }
 
     /** Every result within 1 ulp of the exact value (the reference provider). */
@@ -133,14 +158,15 @@ public record Accuracy(Summation summation, int minLanes, int foldDepth) {
         return isCorrectlyRounded() ? 1 : BASE_ULPS + sumUlps(k, dtype);
     }
 
-    /** The bound as a formula of K, e.g. {@code 4 + ⌈K/8⌉ − 1 + 15 + κ}. */
+    /** The bound as a formula of K, e.g. {@code 4 + ⌈K/8⌉ − 1 + 15 + κ}, and {@code ; subnormals may be 0} when flushed. */
     public String formula() {
-        return switch (summation) {
+        String f = switch (summation) {
             case CORRECTLY_ROUNDED -> "≤ 1 ulp (plain)";
             case PAIRWISE -> "4 + 2⌈log2 K⌉ + κ";
             case BLOCKED -> String.format(Locale.ROOT, "4 + ⌈K/%d⌉ − 1 + %d + κ", minLanes, foldDepth);
             case RECURSIVE -> "4 + (K − 1) + κ";
         };
+        return subnormalsFlushed ? f + "; subnormals may be 0" : f;
     }
 
     @Override

@@ -60,4 +60,15 @@ class AccuracyTest {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> Accuracy.recursive().roundings(-1)).getMessage()
                 .contains("n: -1"));
     }
+
+    @Test
+    void subnormalsFlushed_isStatedInTheFormula_andRefusedForCorrectlyRounded() {
+        Accuracy a = Accuracy.blocked(8, 4).withSubnormalsFlushed();
+        assertTrue(a.subnormalsFlushed());
+        assertEquals("4 + ⌈K/8⌉ − 1 + 4 + κ; subnormals may be 0", a.formula());
+        assertEquals(Accuracy.blocked(8, 4).forwardUlps(100, DType.FLOAT32), a.forwardUlps(100, DType.FLOAT32));
+        assertFalse(Accuracy.pairwise().subnormalsFlushed());
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> Accuracy.correctlyRounded().withSubnormalsFlushed()).getMessage().contains("subnormalsFlushed"));
+    }
 }

@@ -2,7 +2,6 @@ package org.softmaxspi.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -28,7 +27,9 @@ import picocli.CommandLine.Spec;
             "input is always the logits; dtype defaults to float32, axis to -1, reduction to mean. NaN and "
                 + "infinities are the strings \"NaN\", \"Infinity\", \"-Infinity\".",
             "A bad request prints 'error: ...' and exits with status 2; with --jsonl it prints {\"error\": ...} "
-                + "for that line, goes on, and exits with 2 at the end if any line failed."})
+                + "for that line, goes on, and exits with 2 at the end if any line failed.",
+            "Limits: a request (the whole input, or one line with --jsonl) holds at most 64 Mi characters; "
+                + "a result at most 16 Mi values; JSON nesting at most 1000 deep."})
 final class EvalCommand implements Callable<Integer> {
 
     @Spec
@@ -54,25 +55,31 @@ final class EvalCommand implements Callable<Integer> {
         Softmax s = Providers.select(provider);
         PrintWriter out = spec.commandLine().getOut();
         try (Reader reader = open()) {
+            BoundedText text = new BoundedText(reader);
             if (!jsonl) {
-                String text = new BufferedReader(reader).lines().collect(java.util.stream.Collectors.joining("\n"));
-                out.println(evaluate(s, text));
+                out.println(evaluate(s, text.readAll()));
                 out.flush();
                 return 0;
             }
-            BufferedReader lines = new BufferedReader(reader);
             boolean failed = false;
             int lineNumber = 0;
-            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            while (true) {
                 lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
+                String line;
                 try {
+                    line = text.readLine("line " + lineNumber);
+                    if (line == null) {
+                        break;
+                    }
+                    if (line.isBlank()) {
+                        continue;
+                    }
                     out.println(evaluate(s, line));
                 } catch (CliException e) {
                     failed = true;
-                    out.println(Json.MAPPER.createObjectNode().put("error", "line " + lineNumber + ": " + e.getMessage()));
+                    String message = e.getMessage().startsWith("line ") ? e.getMessage()
+                            : "line " + lineNumber + ": " + e.getMessage();
+                    out.println(Json.MAPPER.createObjectNode().put("error", message));
                 }
                 out.flush();
             }

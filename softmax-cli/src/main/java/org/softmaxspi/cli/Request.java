@@ -37,6 +37,9 @@ record Request(Op op, DType dtype, int[] shape, int axis, double[] input, double
     private static final java.util.Set<String> LOSS_FIELDS = java.util.Set.of("labels", "target", "reduction",
             "weight", "ignore_index", "label_smoothing");
 
+    /** The most values one result may hold: 16 Mi (the Jacobian is the only result larger than its input). */
+    static final long MAX_RESULT_VALUES = 16L << 20;
+
     static Request parse(JsonNode n) {
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("request: expected a JSON object, got " + describe(n));
@@ -59,6 +62,15 @@ record Request(Op op, DType dtype, int[] shape, int axis, double[] input, double
         if (size != input.length) {
             throw new IllegalArgumentException("input: " + input.length + " values for shape "
                     + java.util.Arrays.toString(shape) + " (needs " + size + ")");
+        }
+        if (op == Op.JACOBIAN && shape.length > 0) {
+            int a = axis < 0 ? axis + shape.length : axis;
+            long k = a >= 0 && a < shape.length ? Math.max(shape[a], 0) : 0;
+            if (size * k > MAX_RESULT_VALUES) {
+                throw new IllegalArgumentException("shape: the Jacobian of shape " + java.util.Arrays.toString(shape)
+                        + " along axis " + axis + " holds " + size * k + " values, more than the " + MAX_RESULT_VALUES
+                        + " one result of this command may hold (call the library for larger ones)");
+            }
         }
         boolean backward = op == Op.BACKWARD || op == Op.LOG_SOFTMAX_BACKWARD;
         double[] upstream = numbers(n, "upstream", dtype, backward);

@@ -348,8 +348,8 @@ class CliTest {
         assertThat(columns.get("worstCase").asText()).isEqualTo("long-row-trap-axis0-k20000");
         assertThat(softmax32.get("nd4j").get("ratioToReference").asDouble()).isGreaterThan(1000);
         if (providers.contains("onnxruntime")) {
-            // MLAS: one 8- or 16-lane accumulator, folded by horizontal adds; as PyTorch's on this AVX-512 machine
-            JsonNode mlas = softmax32.get("onnxruntime 4 + ⌈K/8⌉ − 1 + 4 + κ");
+            // MLAS: one 8- or 16-lane accumulator, folded by horizontal adds (its AVX2 exp flushes subnormals)
+            JsonNode mlas = softmax32.get("onnxruntime 4 + ⌈K/8⌉ − 1 + 4 + κ; subnormals may be 0");
             assertThat(mlas.get("maxError").asDouble()).isGreaterThan(500);
             assertThat(mlas.get("worstCase").asText()).startsWith("long-row-trap");
         }

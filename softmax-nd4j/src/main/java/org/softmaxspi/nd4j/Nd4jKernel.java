@@ -59,8 +59,9 @@ import org.softmaxspi.api.UntypedKernel;
  * <ul>
  *   <li>Empty inputs (K = 0 or no rows) return before any native call: ND4J's softmax ops can crash
  *       the JVM on arrays with a zero dimension.</li>
- *   <li>K = 1: ND4J's softmax writes 1 without reading the input, even for NaN or ±∞; the provider
- *       adds {@code x − x} (0, or NaN for a non-finite entry).</li>
+ *   <li>K = 1: ND4J's softmax writes 1 without reading the input, even for NaN or ±∞, and along an inner
+ *       axis in float64 gives NaN for some finite inputs (−1e30); the provider sets {@code 1 + (x − x)} (1, or
+ *       NaN for a non-finite entry) over the op's result.</li>
  *   <li>Overflow of a finite loss: {@code z − m} overflows for {@code z = −MAX} next to {@code m = +MAX};
  *       only when a row's loss comes out infinite are that call's losses recomputed from half
  *       log-probabilities {@code (z/2 − m/2) − (log S)/2} and doubled at the end.</li>
@@ -221,6 +222,27 @@ final class Nd4jKernel extends UntypedKernel {
      * role per pair of scratch arrays); K = 1 fixed up.
      */
     private static void softmax(Scratch s, INDArray x, INDArray y, String role) {
+        if (s.k > 1) {
+            // finding 15: ND4J's softmax does not always shift a row whose max is negative (as if the max started
+            // at 0): float64 rows below −745 in a batch come out NaN ([−900, −899]), float32 rows of −MAX and −∞
+            // too, even alone. Rows are shifted by their max first when any row's max is negative (one Max over
+            // the data; the shift only then)
+            INDArray m = s.perRow("softmax-max");
+            Nd4j.exec(new Max(x, m, true, 1));
+            if (m.minNumber().doubleValue() < 0) {
+                INDArray d = s.temp("softmax-shifted");
+                Nd4j.exec(new SubOp(x, m, d));
+                softmaxOp(s, d, y, role + "-shifted");
+                fixOneClass(s, x, y);
+                return;
+            }
+        }
+        softmaxOp(s, x, y, role);
+        fixOneClass(s, x, y);
+    }
+
+    /** ND4J's softmax op of x into y along dimension 1, through the context kept for {@code role}. */
+    private static void softmaxOp(Scratch s, INDArray x, INDArray y, String role) {
         if (s.owns(x) && s.owns(y)) {
             OpContext ctx = s.context(role, c -> {
                 c.setInputArray(0, x);
@@ -242,11 +264,16 @@ final class Nd4jKernel extends UntypedKernel {
                 throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
             }
         }
+    }
+
+    /** K = 1 fixed up from the logits x. */
+    private static void fixOneClass(Scratch s, INDArray x, INDArray y) {
         if (s.k == 1) {
-            // ND4J writes 1 without reading x: x - x is 0, or NaN for NaN and ±inf
+            // the contract's K = 1 result, 1 + (x - x): 1, or NaN for NaN and ±inf. ND4J writes 1 without reading x
+            // along the last axis, and NaN for some finite x (−1e30) along an inner axis in float64 (finding 3)
             INDArray t = s.temp("k1");
             Nd4j.exec(new SubOp(x, x, t));
-            Nd4j.exec(new AddOp(y, t, y));
+            Nd4j.exec(new ScalarAdd(t, null, y, 1.0));
         }
     }
 

@@ -85,6 +85,40 @@ class Nd4jRawDefectsTest {
     }
 
     /**
+     * Along an inner axis of length 1 in float64 ND4J's softmax gives NaN for a finite −1e30 (found by the fuzz
+     * properties, shape [3, 1, 11] along axis 1); the provider's K = 1 result is 1 + (x − x) whatever the op wrote.
+     */
+    @Test
+    void softmaxOfOneClassAlongAnInnerAxisIsNaNForSomeFiniteInputs() {
+        INDArray x = Nd4j.createFromArray(new double[] {-1e30, 1, 2}).reshape(1, 1, 3);
+        INDArray out = Nd4j.create(DataType.DOUBLE, 1, 1, 3);
+        Nd4j.exec(new SoftMax(x, out, 1));
+        System.out.println("raw ND4J float64 softmax of [-1e30, 1, 2] along an inner axis of 1: "
+                + Arrays.toString(out.data().asDouble()));
+        assertTrue(Double.isNaN(out.getDouble(0)), "raw: NaN for -1e30");
+        assertEquals("[1.0, 1.0, 1.0]", Arrays.toString(provider.softmax(new double[] {-1e30, 1, 2},
+                new int[] {1, 1, 3}, 1)), "provider: 1 for every finite entry");
+    }
+
+    /**
+     * Finding 15: ND4J's float64 softmax of two or more rows does not shift a row with a negative max (found by the
+     * fuzz properties): a row of [−900, −899] is NaN in a batch of two, correct alone; the provider shifts such rows.
+     */
+    @Test
+    void float64SoftmaxOfSeveralRowsDoesNotShiftNegativeRows() {
+        INDArray x = Nd4j.createFromArray(new double[][] {{-900, -899}, {0, 1}});
+        INDArray out = Nd4j.create(DataType.DOUBLE, 2, 2);
+        Nd4j.exec(new SoftMax(x, out, 1));
+        System.out.println("raw ND4J float64 softmax of [[-900, -899], [0, 1]]: " + Arrays.toString(out.data().asDouble()));
+        assertTrue(Double.isNaN(out.getDouble(0, 0)), "raw: NaN for a row below -745");
+        INDArray alone = Nd4j.create(DataType.DOUBLE, 1, 2);
+        Nd4j.exec(new SoftMax(Nd4j.createFromArray(new double[][] {{-900, -899}}), alone, 1));
+        assertEquals(1 / (1 + Math.E), alone.getDouble(0, 0), 1e-15, "raw: the same row alone is right");
+        double[] ours = provider.softmax(new double[] {-900, -899, 0, 1}, new int[] {2, 2}, 1);
+        assertEquals(1 / (1 + Math.E), ours[0], 1e-15, "provider: " + Arrays.toString(ours));
+    }
+
+    /**
      * ND4J's reduce_sum and softmax accumulate recursively: on the suite's trap row (1 followed by
      * 99 999 terms of 1e-8) they lose thousands of ulps in float32 and in float64 (a pairwise sum:
      * 4 + 2·17 = 38 ulps). The provider is an adapter: it returns ND4J's own softmax bit for bit, so

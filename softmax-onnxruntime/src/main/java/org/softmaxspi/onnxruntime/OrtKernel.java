@@ -50,6 +50,8 @@ import org.softmaxspi.onnxruntime.OrtGraphs.Kind;
  *       the sum), without a session run.</li>
  *   <li>A mean over only ignored rows: the loss and the counted rows' gradient are NaN, as for every provider
  *       ({@link LossTerms#finishEmptyMean}).</li>
+ *   <li>float64 cross-entropy with labels: a counted row whose logits hold NaN or +∞ gets loss NaN (finding 2,
+ *       inside {@code SoftmaxCrossEntropyLoss}: found by the fuzz properties).</li>
  *   <li>Overflow of a finite loss ({@code z − m} overflowing for {@code z = −MAX} next to {@code m = +MAX}):
  *       only when a row's loss comes out infinite, the call's losses are recomputed from half
  *       log-probabilities and doubled (the {@code HALF_LOG} graph), as for the other adapters.</li>
@@ -141,6 +143,9 @@ final class OrtKernel extends UntypedKernel {
         try {
             if (labels != null && o.labelSmoothing() == 0) {
                 labelsLoss(Kind.CROSS_ENTROPY_LABELS, logits, l, labels, o, terms, lossOut, gradientOut);
+                if (dtype(logits) == DType.FLOAT64) {
+                    nanRowLosses(logits, l, labels, o, lossOut, gradientOut);
+                }
             } else {
                 composedLoss(logits, l, targets, o, terms, 0, lossOut, gradientOut);
             }
@@ -213,6 +218,47 @@ final class OrtKernel extends UntypedKernel {
             }
             scale(c, key, terms);
             c.output(LOSS, lossOut, lossShape(l, o.reduction())).output(GRADIENT, gradientOut, view(l)).run();
+        }
+    }
+
+    /**
+     * Finding 2 inside {@code SoftmaxCrossEntropyLoss} (float64): its expansion's {@code LogSoftmax} takes
+     * {@code log(max(Σ, 1e-20))}, so a row holding NaN next to a large logit gets a finite loss. A counted row
+     * (not the ignored label) whose logits hold NaN or +∞ gets loss NaN and a NaN gradient row, and so does a
+     * reduced loss over it, as the contract says; one pass over the logits in Java.
+     */
+    private static void nanRowLosses(Object logits, Layout l, int[] labels, LossOptions o, Object lossOut,
+                                     Object gradientOut) {
+        int k = l.axisLength();
+        int inner = l.inner();
+        for (int row = 0; row < l.rows(); row++) {
+            if (o.ignores(labels[row])) {
+                continue;
+            }
+            int start = l.rowStart(row);
+            boolean bad = false;
+            for (int j = 0, idx = start; j < k && !bad; j++, idx += inner) {
+                double v = get(logits, idx);
+                bad = Double.isNaN(v) || v == Double.POSITIVE_INFINITY;
+            }
+            if (bad) {
+                set(lossOut, o.reduction() == Reduction.NONE ? row : 0, Double.NaN);
+                for (int j = 0, idx = start; j < k; j++, idx += inner) {
+                    set(gradientOut, idx, Double.NaN);
+                }
+            }
+        }
+    }
+
+    private static double get(Object a, int i) {
+        return a instanceof double[] d ? d[i] : ((DoubleBuffer) a).get(i);
+    }
+
+    private static void set(Object a, int i, double v) {
+        if (a instanceof double[] d) {
+            d[i] = v;
+        } else {
+            ((DoubleBuffer) a).put(i, v);
         }
     }
 

@@ -212,4 +212,39 @@ class OnnxRuntimeFindingsTest {
         assertEquals(0f, raw[10], "a -inf entry gives 0");
         assertArrayEquals(raw, ORT.softmax(rows, new int[] {4, 3}, 1), "the provider passes them through");
     }
+
+    /**
+     * Finding 8: MLAS's float32 softmax gives 0 for results below the smallest normal float on some CPUs (its AVX2
+     * kernels clamp z − m at ln(FLT_MIN) = −88.376 and scale once), the correctly rounded subnormal on others (the
+     * AVX-512 kernels). The provider passes the op's result through and declares the flush; this test shows which
+     * one this machine runs.
+     */
+    @Test
+    void float32SubnormalResultsAreZeroOrCorrectlyRounded_dependingOnTheCpu() throws OrtException {
+        OnnxGraph g = new OnnxGraph("softmax");
+        String x = g.input("x", ElemType.FLOAT, "N", "K");
+        g.output(g.node("Softmax", List.of(x), Attribute.integer("axis", 1)), "y", ElemType.FLOAT, "N", "K");
+        float[] row = {0, -86, -88, -93, -98, -100, 1, 2}; // e^(z - 2) below FLT_MIN for all but the first and last two
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        ByteBuffer memory = ByteBuffer.allocateDirect(row.length * 4).order(ByteOrder.nativeOrder());
+        memory.asFloatBuffer().put(row);
+        float[] raw = new float[row.length];
+        try (OrtSession s = env.createSession(g.toModel(), new OrtSession.SessionOptions());
+             OnnxTensor xt = OnnxTensor.createTensor(env, memory.asFloatBuffer(), new long[] {1, row.length});
+             OrtSession.Result r = s.run(Map.of("x", xt))) {
+            ((OnnxTensor) r.get(0)).getFloatBuffer().get(raw);
+        }
+        float[] exact = SoftmaxProviders.get("reference").softmax(row);
+        boolean flushed = raw[1] == 0;
+        System.out.println("raw float32 Softmax of [0, -86, -88, -93, -98, -100, 1, 2]: " + java.util.Arrays.toString(raw)
+                + (flushed ? " (subnormals flushed: MLAS's AVX2 kernel)" : " (subnormals kept)"));
+        for (int i = 1; i <= 5; i++) {
+            assertTrue(exact[i] > 0 && exact[i] < Float.MIN_NORMAL, "the exact result is subnormal: " + exact[i]);
+            assertTrue(flushed ? raw[i] == 0 : Math.abs(raw[i] - exact[i]) <= 2 * Float.MIN_VALUE,
+                    "all flushed or all kept: " + java.util.Arrays.toString(raw));
+        }
+        assertArrayEquals(raw, ORT.softmax(row, new int[] {1, row.length}, 1), "the provider passes them through");
+        assertTrue(ORT.provider().accuracy(org.softmaxspi.api.Op.SOFTMAX, org.softmaxspi.api.DType.FLOAT32,
+                org.softmaxspi.api.Layout.of(new int[] {1, row.length}, 1)).subnormalsFlushed(), "and declares it");
+    }
 }

@@ -199,6 +199,31 @@ class BrokenProvidersTest {
         assertTrue(f.stream().noneMatch(x -> x.startsWith("accuracy")), "declared recursive: " + f);
     }
 
+    /**
+     * A float32 softmax that flushes results below the smallest normal to 0 (as MLAS's AVX2 exp does) is
+     * rejected on the subnormal cases unless it declares it, and passes when it does.
+     */
+    @Test
+    void flushedSubnormals_areRejected_unlessDeclared() {
+        SoftmaxKernel k = new DelegatingKernel() {
+            @Override
+            public void softmax(float[] z, Layout l, float[] out) {
+                super.softmax(z, l, out);
+                for (int i = 0; i < out.length; i++) {
+                    if (Math.abs(out[i]) < Float.MIN_NORMAL) {
+                        out[i] = 0;
+                    }
+                }
+            }
+        };
+        Set<String> undeclared = failures(new Broken("flush", k, Accuracy.pairwise(), Capabilities.all()), true,
+                EnumSet.of(Op.SOFTMAX));
+        assertRejected(undeclared, "accuracy", Op.SOFTMAX, "subnormal-outputs");
+        Set<String> declared = failures(new Broken("flush-declared", k, Accuracy.pairwise().withSubnormalsFlushed(),
+                Capabilities.all()), true, EnumSet.of(Op.SOFTMAX));
+        assertTrue(declared.stream().noneMatch(x -> x.startsWith("accuracy")), "declared flushed: " + declared);
+    }
+
     /** Buffer methods must give the array methods' results bit for bit, and leave the inputs alone. */
     @Test
     void bufferPathsThatDifferFromArrays_areRejected() {
