@@ -43,9 +43,4 @@ final class FuzzProviders {
         list.sort((a, b) -> a.name().equals("reference") ? -1 : b.name().equals("reference") ? 1 : 0);
         return List.copyOf(list);
     }
-
-    /** The providers other than the reference, whose native code the soak run watches. */
-    static List<Softmax> natives() {
-        return ALL.stream().filter(s -> !s.name().equals("reference") && !s.name().equals("simd")).toList();
-    }
 }

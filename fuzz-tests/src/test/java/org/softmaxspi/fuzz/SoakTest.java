@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
-import net.jqwik.api.Example;
-import net.jqwik.api.Label;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.softmaxspi.api.Softmax;
 import org.softmaxspi.conformance.CheckResult;
@@ -22,16 +22,17 @@ import org.softmaxspi.conformance.SuiteCase;
 /**
  * The soak run, off unless {@code -Dfuzz.soak.minutes=M}: each provider other than the reference in turn
  * (simd, then the native ones) gets M / providers minutes of generated cases, each judged by the TCK as in
- * {@link ProviderPropertiesTest}; the resident set of the JVM is read at the start and the end of each
+ * {@link ProviderPropertiesTest} (drawn from the same generators, without shrinking: a plain JUnit test); the
+ * resident set of the JVM is read at the start and the end of each
  * provider's turn. The table goes to stdout and to {@code target/soak-report.md}. Run it alone:
  * {@code ./mvnw -B -pl fuzz-tests -am verify -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Dfuzz.soak.minutes=60}.
  */
 class SoakTest {
 
-    @Example
+    @Test
     @EnabledIfSystemProperty(named = "fuzz.soak.minutes", matches = "\\d+")
-    @Label("soak: generated cases on each provider for the given minutes, resident memory at start and end")
+    @DisplayName("soak: generated cases on each provider for the given minutes, resident memory at start and end")
     void soak() throws IOException {
         double minutes = Double.parseDouble(System.getProperty("fuzz.soak.minutes"));
         List<Softmax> all = FuzzProviders.all();

@@ -159,7 +159,7 @@ final class Nd4jKernel extends UntypedKernel {
                 if (log) {
                     logSoftmax(s, x, y);
                 } else {
-                    softmax(s, x, y, "softmax");
+                    softmax(s, x, y, "softmax", anyNegativeRow(logits, l) ? rowMax(s, x) : null);
                 }
             } else {
                 INDArray d = prepared(s, x, o);
@@ -167,7 +167,7 @@ final class Nd4jKernel extends UntypedKernel {
                 if (log) {
                     logSoftmax(s, d, y);
                 } else {
-                    softmax(s, d, y, "softmax-options");
+                    softmax(s, d, y, "softmax-options", shiftOfPrepared(s, o));
                 }
             }
             store(s, y, out);
@@ -221,24 +221,60 @@ final class Nd4jKernel extends UntypedKernel {
      * ND4J's softmax op along dimension 1, through a context kept per layout under {@code role} (one
      * role per pair of scratch arrays); K = 1 fixed up.
      */
-    private static void softmax(Scratch s, INDArray x, INDArray y, String role) {
-        if (s.k > 1) {
-            // finding 15: ND4J's softmax does not always shift a row whose max is negative (as if the max started
-            // at 0): float64 rows below −745 in a batch come out NaN ([−900, −899]), float32 rows of −MAX and −∞
-            // too, even alone. Rows are shifted by their max first when any row's max is negative (one Max over
-            // the data; the shift only then)
-            INDArray m = s.perRow("softmax-max");
-            Nd4j.exec(new Max(x, m, true, 1));
-            if (m.minNumber().doubleValue() < 0) {
-                INDArray d = s.temp("softmax-shifted");
-                Nd4j.exec(new SubOp(x, m, d));
-                softmaxOp(s, d, y, role + "-shifted");
-                fixOneClass(s, x, y);
-                return;
+    private static void softmax(Scratch s, INDArray x, INDArray y, String role, INDArray shiftBy) {
+        if (shiftBy != null && s.k > 1) {
+            INDArray d = s.temp("softmax-shifted");
+            Nd4j.exec(new SubOp(x, shiftBy, d));
+            softmaxOp(s, d, y, role + "-shifted");
+        } else {
+            softmaxOp(s, x, y, role);
+        }
+        fixOneClass(s, x, y);
+    }
+
+    /**
+     * Finding 15: ND4J's softmax does not always shift a row whose max is negative (as if the max started at 0):
+     * float64 rows below −745 in a batch come out NaN ([−900, −899]), float32 rows of −MAX and −∞ too, even
+     * alone. Whether some row of the caller's logits has no entry ≥ 0, read in Java: each row's scan stops at its
+     * first entry ≥ 0, so logits with a positive entry near the start of each row cost a few reads per row.
+     */
+    static boolean anyNegativeRow(Object data, Layout l) {
+        int k = l.axisLength();
+        int inner = l.inner();
+        for (int row = 0; row < l.rows(); row++) {
+            boolean nonNegative = false;
+            for (int j = 0, idx = l.rowStart(row); j < k && !nonNegative; j++, idx += inner) {
+                nonNegative = value(data, idx) >= 0;
+            }
+            if (!nonNegative) {
+                return true;
             }
         }
-        softmaxOp(s, x, y, role);
-        fixOneClass(s, x, y);
+        return false;
+    }
+
+    private static double value(Object data, int i) {
+        if (data instanceof float[] f) {
+            return f[i];
+        } else if (data instanceof double[] d) {
+            return d[i];
+        } else if (data instanceof FloatBuffer f) {
+            return f.get(i);
+        }
+        return ((DoubleBuffer) data).get(i);
+    }
+
+    /** Each row's max of x (ND4J's Max along dimension 1), to shift the rows by. */
+    private static INDArray rowMax(Scratch s, INDArray x) {
+        INDArray m = s.perRow("softmax-max");
+        Nd4j.exec(new Max(x, m, true, 1));
+        return m;
+    }
+
+    /** For prepared option logits: their kept rows' max "pm" when T = 1 and some is negative, else null. */
+    private static INDArray shiftOfPrepared(Scratch s, SoftmaxOptions o) {
+        INDArray m = s.perRow("pm");
+        return o.temperature() == 1 && m.minNumber().doubleValue() < 0 ? m : null;
     }
 
     /** ND4J's softmax op of x into y along dimension 1, through the context kept for {@code role}. */
@@ -301,9 +337,9 @@ final class Nd4jKernel extends UntypedKernel {
             INDArray x = load(s, 0, logits);
             INDArray y = s.temp("y");
             if (o.isDefault()) {
-                softmax(s, x, y, "softmax-y");
+                softmax(s, x, y, "softmax-y", anyNegativeRow(logits, l) ? rowMax(s, x) : null);
             } else {
-                softmax(s, prepared(s, x, o), y, "softmax-y-options");
+                softmax(s, prepared(s, x, o), y, "softmax-y-options", shiftOfPrepared(s, o));
                 emptyRows[0] = emptyRows(s, o);
             }
             int rows = s.rows;
@@ -404,7 +440,7 @@ final class Nd4jKernel extends UntypedKernel {
             INDArray x = load(s, 0, logits);
             INDArray t = targets instanceof int[] labels ? oneHot(s, labels) : load(s, 1, targets);
             INDArray grad = output(s, gradientOut);
-            softmax(s, x, grad, "softmax");
+            softmax(s, x, grad, "softmax", anyNegativeRow(logits, l) ? rowMax(s, x) : null);
             Nd4j.exec(new SubOp(grad, t, grad));                   // y - t
             if (reduction == Reduction.MEAN) {
                 Nd4j.exec(new ScalarDivision(grad, null, grad, s.rows));
@@ -488,7 +524,7 @@ final class Nd4jKernel extends UntypedKernel {
                 Nd4j.exec(new Sum(c, cSum, true, 1));
             }
             INDArray grad = output(s, gradientOut);
-            softmax(s, x, grad, "softmax");
+            softmax(s, x, grad, "softmax", anyNegativeRow(logits, l) ? rowMax(s, x) : null);
             Nd4j.exec(new MulOp(grad, cSum, grad));
             Nd4j.exec(new SubOp(grad, c, grad));                                        // y Σc - c
             if (scale != 1) {
