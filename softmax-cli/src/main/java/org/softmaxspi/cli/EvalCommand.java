@@ -65,26 +65,36 @@ final class EvalCommand implements Callable<Integer> {
             int lineNumber = 0;
             while (true) {
                 lineNumber++;
+                String where = "line " + lineNumber;
                 String line;
                 try {
-                    line = text.readLine("line " + lineNumber);
-                    if (line == null) {
-                        break;
-                    }
-                    if (line.isBlank()) {
-                        continue;
-                    }
+                    line = text.readLine(where);
+                } catch (CliException e) {
+                    failed = true;
+                    printError(out, e.getMessage()); // names the line and the limit; the rest of it was skipped
+                    continue;
+                }
+                if (line == null) {
+                    break;
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
                     out.println(evaluate(s, line));
                 } catch (CliException e) {
                     failed = true;
-                    String message = e.getMessage().startsWith("line ") ? e.getMessage()
-                            : "line " + lineNumber + ": " + e.getMessage();
-                    out.println(Json.MAPPER.createObjectNode().put("error", message));
+                    printError(out, where + ": " + e.getMessage());
                 }
                 out.flush();
             }
             return failed ? 2 : 0;
         }
+    }
+
+    private static void printError(PrintWriter out, String message) {
+        out.println(Json.MAPPER.createObjectNode().put("error", message));
+        out.flush();
     }
 
     private Reader open() throws IOException {

@@ -233,9 +233,9 @@ final class Nd4jKernel extends UntypedKernel {
     }
 
     /**
-     * Finding 15: ND4J's softmax does not always shift a row whose max is negative (as if the max started at 0):
-     * float64 rows below −745 in a batch come out NaN ([−900, −899]), float32 rows of −MAX and −∞ too, even
-     * alone. Whether some row of the caller's logits has no entry ≥ 0, read in Java: each row's scan stops at its
+     * Finding 15 (observed; libnd4j's source not read): ND4J's softmax does not always shift a row whose max is
+     * negative: float64 rows below −745 in a batch come out NaN ([−900, −899]), float32 rows of −MAX and −∞ too,
+     * even alone. Whether some row of the caller's logits has no entry ≥ 0, read in Java: each row's scan stops at its
      * first entry ≥ 0, so logits with a positive entry near the start of each row cost a few reads per row.
      */
     static boolean anyNegativeRow(Object data, Layout l) {
