@@ -209,6 +209,24 @@ public final class Cases {
         // found by the fuzz properties: one row of −∞ and −MAX (ND4J's float32 softmax gave NaN)
         c.add(SuiteCase.of("fuzz-minus-max-row", new int[] {6}, -1, new double[] {-Double.MAX_VALUE,
             Double.NEGATIVE_INFINITY, -Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE, -Float.MAX_VALUE}, seed + 47));
+        // found by the soak run: float64 results below the smallest normal that a double-double rounds twice or
+        // loses bits on. A Jacobian diagonal (and cross-entropy gradient) of 2.17e-322 for the dominant class
+        // (the reference gave 2.27e-322)
+        c.add(SuiteCase.of("soak-subnormal-jacobian-diagonal", new int[] {12}, 0, new double[] {-0.86, -0.45, -1, 0.25,
+            1, 2.89, -5.97, 0.49, 743.92, -2.95, Float.MIN_VALUE, -1.08}, seed + 48));
+        // backward of a dominant class with others near e^-709 (dz ≈ 1e-310, the reference 2 ulps off); eight
+        // columns, each with its own upstream gradient, as the rounding shows for some gradients only
+        double[] column = {NEG_INF, 0.97, 0.21, -0.4, 2.02, 20.5, 1e-8, 2.35, 729.82, 0.73, 1e-8, 2.49};
+        double[] columns = new double[column.length * 8];
+        for (int i = 0; i < columns.length; i++) {
+            columns[i] = column[i / 8];
+        }
+        c.add(SuiteCase.of("soak-subnormal-backward", new int[] {12, 8}, 0, columns, seed + 49));
+        // losses of about 1.9e-310 for rows whose dominant class is the label, next to -MAX in the row and MAX in
+        // the batch (the reference scaled the batch by 2^-8 and was 83 and 109 ulps off)
+        double max = Double.MAX_VALUE;
+        c.add(SuiteCase.of("soak-subnormal-losses", new int[] {6, 3}, -1, new double[] {828.31, 115.15, -max, 115.15,
+            828.31, -max, -max, 115.15, 828.31, 828.31, -max, 115.15, 828.31, 115.15, 0, max, 0, 1}, seed + 50));
         // many small terms after one dominant one: recursive float32 summation loses them
         int k = 100_000;
         double[] trap = new double[k];

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -24,7 +26,8 @@ import org.softmaxspi.conformance.SuiteCase;
  * (simd, then the native ones) gets M / providers minutes of generated cases, each judged by the TCK as in
  * {@link ProviderPropertiesTest} (drawn from the same generators, without shrinking: a plain JUnit test); the
  * resident set of the JVM is read at the start and the end of each
- * provider's turn. The table goes to stdout and to {@code target/soak-report.md}. Run it alone:
+ * provider's turn ({@code -Dfuzz.soak.providers=reference,nd4j} picks the providers, the reference judged alone
+ * against the oracle). The table and the first failure of each provider, check, op and dtype go to stdout and to {@code target/soak-report.md}. Run it alone:
  * {@code ./mvnw -B -pl fuzz-tests -am verify -Dtest=SoakTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Dfuzz.soak.minutes=60}.
  */
@@ -37,12 +40,17 @@ class SoakTest {
         double minutes = Double.parseDouble(System.getProperty("fuzz.soak.minutes"));
         List<Softmax> all = FuzzProviders.all();
         Softmax reference = all.get(0);
-        List<Softmax> watched = all.subList(1, all.size());
+        String only = System.getProperty("fuzz.soak.providers", "");
+        List<Softmax> watched = only.isBlank() ? all.subList(1, all.size())
+                : all.stream().filter(p -> List.of(only.split(",")).contains(p.name())).toList();
+        assertEquals(only.isBlank() ? all.size() - 1 : only.split(",").length, watched.size(),
+                "fuzz.soak.providers=" + only + " names providers not found among " + all.stream().map(Softmax::name).toList());
         long perProviderNanos = (long) (minutes * 60e9 / watched.size());
         ConformanceSuite suite = ConformanceSuite.builder().build();
         Iterator<Generated.Case> cases = Generated.cases().sampleStream().iterator();
         List<String> rows = new ArrayList<>();
-        List<String> failures = new ArrayList<>();
+        // the first failure of each provider, check, op and dtype (a soak finds the same defect many times)
+        Map<String, String> failures = new LinkedHashMap<>();
         rows.add("| provider | cases | checks | failed | RSS at start (MB) | RSS at end (MB) | growth (MB) |");
         rows.add("|---|---:|---:|---:|---:|---:|---:|");
         for (Softmax s : watched) {
@@ -54,13 +62,12 @@ class SoakTest {
             while (System.nanoTime() < end) {
                 Generated.Case c = cases.next();
                 SuiteCase sc = SuiteCase.generated("soak-" + n, c.shape(), c.axis(), c.logits(), c.seed());
-                ConformanceReport r = suite.runCases(List.of(reference, s), List.of(sc));
+                ConformanceReport r = suite.runCases(s == reference ? List.of(s) : List.of(reference, s), List.of(sc));
                 checks += r.results().size();
                 for (CheckResult f : r.failures()) {
                     failed++;
-                    if (failures.size() < 20) {
-                        failures.add(f.describe() + " on " + c);
-                    }
+                    failures.putIfAbsent(f.provider() + " · " + f.check() + " · " + f.op() + " · " + f.dtype(),
+                            f.describe() + " on " + c);
                 }
                 n++;
             }
@@ -70,9 +77,11 @@ class SoakTest {
         }
         String report = "Soak run: " + minutes + " minutes, " + Runtime.getRuntime().availableProcessors()
                 + " cores, Java " + System.getProperty("java.version") + ", max heap "
-                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB\n\n" + String.join("\n", rows) + "\n";
+                + Runtime.getRuntime().maxMemory() / (1 << 20) + " MB\n\n" + String.join("\n", rows) + "\n"
+                + (failures.isEmpty() ? "" : "\nThe first failure of each provider, check, op and dtype:\n\n- "
+                        + String.join("\n- ", failures.values()) + "\n");
         System.out.println(report);
         Files.writeString(Path.of("target", "soak-report.md"), report);
-        assertEquals(List.of(), failures);
+        assertEquals(List.of(), List.copyOf(failures.values()));
     }
 }

@@ -35,10 +35,14 @@ final class ExactMath {
             return DD.ONE.add(u).scalb(k);
         }
 
-        /** (1 + u) / divisor * 2^k rounded once to double (twice if subnormal). */
+        /** (1 + u) / divisor * 2^k rounded once to double, subnormal or not. */
         double divide(DD divisor) {
-            DD q = DD.ONE.add(u).div(divisor);
-            return Math.scalb(q.value(), k);
+            return DD.ONE.add(u).div(divisor).scaledValue(k);
+        }
+
+        /** (1 + u) / divisor as a double-double (in [2^-1, K] for a row sum {@code divisor} of K terms >= 1). */
+        DD mantissaOver(DD divisor) {
+            return DD.ONE.add(u).div(divisor);
         }
     }
 

@@ -12,8 +12,9 @@ import org.softmaxspi.api.SoftmaxOptions;
  * The reference computations, in double-double arithmetic ({@link DD}, {@link ExactMath}).
  *
  * <p>Implementation notes. Every float64 result is computed to about 100 bits and rounded once,
- * so it is within 0.5 ulp plus a hair of the exact value (two roundings, and so up to 1 ulp, only
- * where a result is subnormal). The three classic traps are handled: the row sum is a double-double
+ * so it is within 0.5 ulp plus a hair of the exact value, subnormal results too: products and sums that
+ * may fall below 2^-900 keep their exponent apart (or go through exact {@code BigDecimal} arithmetic,
+ * {@link DD#affine}) so that they are rounded once. The three classic traps are handled: the row sum is a double-double
  * sum; {@code z_i - m} is kept exactly as a double-double (TwoSum) and carried into the exponential;
  * log-softmax uses {@code log1p} of the sum of the non-maximal terms, so the dominant class has no
  * cancellation. The Jacobian diagonal uses {@code 1 - y_i = (sum_{j != i} e_j) / S}, summed directly
@@ -161,20 +162,26 @@ final class ReferenceKernel implements SoftmaxKernel {
      * fuzz properties found the reference 1.02 ulps off there).
      */
     private static DD logSum(double[] z, int start, int stride, int k, double m, Row r) {
+        return logSum(z, start, stride, k, m, r, 0);
+    }
+
+    /**
+     * log S times 2^scale ({@code scale} 0 or {@link #TINY_SCALE}). Others below 2^-960 (subnormal terms lose bits
+     * in a double-double): log1p(x) = x far below an ulp, so the sum is taken times 2^600 and rounded once (the
+     * fuzz properties found -3.4e-322 for -1.7e-322); at {@code scale} 600 it is returned as it is.
+     */
+    private static DD logSum(double[] z, int start, int stride, int k, double m, Row r, int scale) {
         int skip = firstMax(z, start, stride, k, m, r);
         DD others = rowSum(z, start, stride, k, m, skip, r);
         if (others.hi() >= 0x1p-960) {
-            return ExactMath.log1p(others);
+            return ExactMath.log1p(others).scalb(scale);
         }
-        // others below 2^-960 (subnormal terms lose bits in a double-double): log1p(x) = x far below an ulp, so
-        // the sum is taken times 2^600 and rounded once (the fuzz properties found -3.4e-322 for -1.7e-322)
-        DD scaled = rowSum(z, start, stride, k, m, skip, r, 600);
-        return DD.of(new java.math.BigDecimal(scaled.hi()).add(new java.math.BigDecimal(scaled.lo()))
-                .multiply(TWO_TO_MINUS_600).doubleValue());
+        DD scaled = rowSum(z, start, stride, k, m, skip, r, TINY_SCALE);
+        return scale == TINY_SCALE ? scaled : DD.of(scaled.scaledValue(scale - TINY_SCALE));
     }
 
-    private static final java.math.BigDecimal TWO_TO_MINUS_600 = java.math.BigDecimal.ONE
-            .divide(java.math.BigDecimal.valueOf(2).pow(600));
+    /** The scale, 2^600, at which sums and losses below 2^-900 are kept without subnormal parts. */
+    private static final int TINY_SCALE = 600;
 
     /** The index along the row of the first kept entry equal to the row's max {@code m}. */
     private static int firstMax(double[] z, int start, int stride, int k, double m, Row r) {
@@ -235,11 +242,16 @@ final class ReferenceKernel implements SoftmaxKernel {
         jacobian(logits, layout, Row.of(options, layout), out);
     }
 
+    /**
+     * y_i = f_i 2^(k_i) with f_i = (1 + u_i) / S kept apart from the exponent, so that a product y_i y_j near or in
+     * the subnormal range is rounded once ({@link DD#affine}) and not after each factor was rounded there.
+     */
     private static void jacobian(double[] logits, Layout layout, Row r, double[] out) {
         int k = layout.axisLength();
         int stride = layout.inner();
         DD[] e = new DD[k];
-        DD[] y = new DD[k];
+        DD[] f = new DD[k];
+        int[] exponent = new int[k];
         for (int row = 0; row < layout.rows(); row++) {
             int start = layout.rowStart(row);
             int base = row * k * k;
@@ -248,28 +260,33 @@ final class ReferenceKernel implements SoftmaxKernel {
                 java.util.Arrays.fill(out, base, base + k * k, Double.isNaN(m) ? Double.NaN : r.empty(false));
                 continue;
             }
-            DD s = DD.ZERO;
+            DD s = rowSum(logits, start, stride, k, m, -1, r);
             int dominant = -1;
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
                 ExactMath.ExpParts p = expShifted(logits[idx], m, r, idx);
                 e[j] = p == null ? DD.ZERO : p.value();
-                s = s.add(e[j]);
+                f[j] = p == null ? DD.ZERO : p.mantissaOver(s);
+                exponent[j] = p == null ? 0 : p.k();
                 if (dominant < 0 && logits[idx] == m && r.keeps(idx)) {
                     dominant = j;
                 }
             }
-            for (int j = 0; j < k; j++) {
-                y[j] = e[j].div(s);
-            }
             for (int i = 0; i < k; i++) {
-                // 1 - y_i = (S - e_i) / S; for the dominant class sum the others directly (no cancellation).
-                DD others = i == dominant ? rowSum(logits, start, stride, k, m, i, r) : s.sub(e[i]);
+                // 1 - y_i = (S - e_i) / S; for the dominant class the others summed directly (no cancellation),
+                // times 2^600 (they may be subnormal)
                 int o = base + i * k;
                 for (int j = 0; j < k; j++) {
-                    // 1/T first: a product near the subnormal range must not lose bits before it is scaled
-                    DD yi = r.overT(y[i]);
-                    DD v = i == j ? yi.mul(others.div(s)) : yi.mul(y[j]).negate();
-                    out[o + j] = v.value() + 0.0;
+                    double v;
+                    if (i != j) {
+                        v = -DD.affine(DD.ZERO, f[i].mul(f[j]), exponent[i] + exponent[j], DD.ONE, r.temperature());
+                    } else if (i == dominant) {
+                        DD others = rowSum(logits, start, stride, k, m, i, r, TINY_SCALE).div(s);
+                        v = DD.affine(DD.ZERO, f[i].mul(others), exponent[i] - TINY_SCALE, DD.ONE, r.temperature());
+                    } else {
+                        DD others = s.sub(e[i]).div(s);
+                        v = DD.affine(DD.ZERO, f[i].mul(others), exponent[i], DD.ONE, r.temperature());
+                    }
+                    out[o + j] = v + 0.0;
                 }
             }
         }
@@ -303,14 +320,20 @@ final class ReferenceKernel implements SoftmaxKernel {
             // g_k − Σ g_j y_j cancels up to the whole precision when one class dominates (y ≈ 1): the dot product
             // in three cascaded levels keeps the difference to ~100 bits (a double-double sum kept ~50 bits and
             // was 1.7 ulps off on a case the fuzz properties found)
+            // products g_j y_j below 2^-900 (subnormal y) have no exact double-double: the row times 2^600
+            int scale = backwardScale(y, upstream, start, stride, k, r);
             CascadedSum minusDot = new CascadedSum();
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
                 if (r.keeps(idx)) {
-                    minusDot.addProduct(-upstream[idx], y[idx]);
+                    minusDot.addProduct(-Math.scalb(upstream[idx], scale), y[idx]);
                 }
             }
             for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                out[idx] = r.keeps(idx) ? r.overT(minusDot.plus(upstream[idx]).mul(y[idx])).value() : 0.0;
+                // y = mantissa·2^e exactly, so that a product near the subnormal range is rounded once
+                double yv = y[idx];
+                int ye = yv == 0 ? 0 : Math.getExponent(yv);
+                out[idx] = r.keeps(idx) ? DD.affine(DD.ZERO, minusDot.plus(Math.scalb(upstream[idx], scale))
+                        .mul(Math.scalb(yv, -ye)), ye - scale, DD.ONE, r.temperature()) : 0.0;
             }
         }
     }
@@ -356,21 +379,32 @@ final class ReferenceKernel implements SoftmaxKernel {
                 } else if (l < ExactMath.EXP_ZERO_BELOW) {
                     out[idx] = r.overT(DD.of(upstream[idx])).value();
                 } else {
-                    DD p = ExactMath.expParts(DD.of(l)).value().mul(sum);
-                    out[idx] = r.overT(p.negate().add(upstream[idx])).value();
+                    // g - e^l Σg with e^l = (1 + u) 2^k: near the subnormal range rounded once
+                    ExactMath.ExpParts e = ExactMath.expParts(DD.of(l));
+                    out[idx] = DD.affine(DD.of(upstream[idx]), DD.ONE.add(e.u()).mul(sum).negate(), e.k(), DD.ONE,
+                            r.temperature());
                 }
             }
         }
     }
 
-    private static double maxAbs(double[] a) {
-        double m = 0;
-        for (double v : a) {
-            if (Double.isFinite(v)) {
-                m = Math.max(m, Math.abs(v));
+    /**
+     * {@link #TINY_SCALE} when a kept product g_j y_j is nonzero and below 2^-900 and every |g_j| and |y_j| is below
+     * 2^200 (so that the scaled products stay finite), else 0 (the soak run found the reference 2 to 3 ulps off on
+     * gradients of about 3e-309 next to subnormal probabilities).
+     */
+    private static int backwardScale(double[] y, double[] g, int start, int stride, int k, Row r) {
+        boolean tiny = false;
+        for (int j = 0, idx = start; j < k; j++, idx += stride) {
+            if (r.keeps(idx)) {
+                if (Math.abs(y[idx]) >= 0x1p200 || Math.abs(g[idx]) >= 0x1p200) {
+                    return 0;
+                }
+                double p = Math.abs(y[idx] * g[idx]);
+                tiny |= p < 0x1p-900 && y[idx] != 0 && g[idx] != 0;
             }
         }
-        return m;
+        return tiny ? TINY_SCALE : 0;
     }
 
     private static boolean allFinite(double[] a, int start, int stride, int k, Row r) {
@@ -442,12 +476,9 @@ final class ReferenceKernel implements SoftmaxKernel {
             }
         }
         boolean zeroDenominator = reduction == Reduction.MEAN && denominator.hi() == 0;
-        DD scale = reduction == Reduction.MEAN && !zeroDenominator ? DD.ONE.div(denominator) : DD.ONE;
-        // Losses are accumulated times 2^shift: logits near ±MAX_VALUE make z - m and the sums
-        // overflow a double although the mean may be finite.
-        int shift = maxAbs(logits) > 0x1.0p1000 ? -8 : 0;
+        DD meanScale = reduction == Reduction.MEAN && !zeroDenominator ? DD.ONE.div(denominator) : DD.ONE;
         DD[] c = new DD[k];
-        DD total = DD.ZERO;
+        DD[] totals = {DD.ZERO, DD.ZERO, DD.ZERO}; // row losses kept at the scales LOSS_SCALES
         boolean totalNaN = false;
         double totalInf = 0;
         for (int row = 0; row < rows; row++) {
@@ -484,6 +515,12 @@ final class ReferenceKernel implements SoftmaxKernel {
             } else {
                 DD s = rowSum(logits, start, stride, k, m, -1, plain);
                 DD logS = logSum(logits, start, stride, k, m, plain);
+                int scale = lossScale(logits, start, stride, k, m, c, logS);
+                if (scale == TINY_SCALE) {
+                    logS = logSum(logits, start, stride, k, m, plain, TINY_SCALE);
+                } else {
+                    logS = logS.scalb(scale);
+                }
                 DD loss = DD.ZERO;
                 boolean infinite = false;
                 int dominant = -1;
@@ -491,31 +528,35 @@ final class ReferenceKernel implements SoftmaxKernel {
                     dominant = logits[idx] == m ? j : -1;
                 }
                 for (int j = 0, idx = start; j < k; j++, idx += stride) {
-                    DD grad;
+                    double grad;
                     if (zeroDenominator) {
-                        grad = DD.of(Double.NaN);
+                        grad = Double.NaN;
                     } else if (j == dominant) {
-                        // y_j Σc - c_j = (Σc - c_j) - Σc (1 - y_j), 1 - y_j = (sum of the others) / S: no cancellation
-                        grad = cSum.sub(c[j]).sub(cSum.mul(rowSum(logits, start, stride, k, m, j, plain).div(s)));
+                        // y_j Σc - c_j = (Σc - c_j) - Σc (1 - y_j), 1 - y_j = (sum of the others) / S: no
+                        // cancellation; the others times 2^600 (they may be subnormal)
+                        DD others = rowSum(logits, start, stride, k, m, j, plain, TINY_SCALE).div(s);
+                        grad = DD.affine(cSum.sub(c[j]), cSum.mul(others).negate(), -TINY_SCALE, meanScale, 1.0);
                     } else {
+                        // y_j = f 2^e: a product near the subnormal range rounded once
                         ExactMath.ExpParts e = expShifted(logits[idx], m, plain, idx);
-                        DD yj = e == null ? DD.ZERO : e.value().div(s);
-                        grad = yj.mul(cSum).sub(c[j]);
+                        grad = e == null ? DD.affine(c[j].negate(), DD.ZERO, 0, meanScale, 1.0)
+                                : DD.affine(c[j].negate(), e.mantissaOver(s).mul(cSum), e.k(), meanScale, 1.0);
                     }
-                    gradientOut[idx] = grad.mul(scale).value() + 0.0;
+                    gradientOut[idx] = grad + 0.0;
                     if (c[j].hi() != 0) {
                         if (logits[idx] == Double.NEGATIVE_INFINITY) {
                             infinite = true;
                         } else {
-                            DD d = DD.twoSum(Math.scalb(logits[idx], shift), Math.scalb(-m, shift))
-                                    .sub(logS.scalb(shift));
+                            DD d = (scale < 0 ? DD.twoSum(Math.scalb(logits[idx], scale), Math.scalb(-m, scale))
+                                    : DD.twoSum(logits[idx], -m).scalb(scale)).sub(logS);
                             loss = loss.sub(d.mul(c[j]));
                         }
                     }
                 }
-                rowLoss = infinite ? Double.POSITIVE_INFINITY : Math.scalb(loss.value(), -shift);
+                rowLoss = infinite ? Double.POSITIVE_INFINITY : loss.scaledValue(-scale);
                 if (!infinite) {
-                    total = total.add(loss);
+                    int t = scale < 0 ? 0 : scale == 0 ? 1 : 2;
+                    totals[t] = totals[t].add(loss);
                 } else {
                     // a true infinity (a target on a −∞ logit); a finite row loss past MAX stays in the scaled total,
                     // whose mean may be finite (the fuzz properties found ∞ for a mean of 6e307)
@@ -529,19 +570,67 @@ final class ReferenceKernel implements SoftmaxKernel {
             }
         }
         if (reduction != Reduction.NONE) {
-            lossOut[0] = reduce(reduction, total, totalNaN || zeroDenominator, totalInf, denominator, shift);
+            lossOut[0] = reduce(reduction, totals, totalNaN || zeroDenominator, totalInf, denominator);
         }
     }
 
-    /** The reduced loss from the double-double total (scaled by 2^shift), NaN or +∞ when those were met. */
-    private static double reduce(Reduction reduction, DD total, boolean nan, double inf, DD denominator, int shift) {
+    /**
+     * The scales 2^-8, 1 and 2^600 at which row losses are summed: logits past 2^1000 make z - m and the sums
+     * overflow a double although the mean may be finite, and a loss below 2^-900 loses bits in a double-double.
+     */
+    private static final int[] LOSS_SCALES = {-8, 0, TINY_SCALE};
+
+    /**
+     * The scale of a row's loss: 2^-8 when the max or a weighted logit is past 2^1000 (z - m may overflow), 2^600
+     * for a row whose log S is below 2^-900 (a dominant class) when every weighted entry is within 2^400 of the
+     * max, else 1 (the soak run found the reference 83 and 109 ulps off on losses of 2.5e-320 and 1.9e-310 in
+     * batches and rows with a logit of -MAX_VALUE).
+     */
+    private static int lossScale(double[] z, int start, int stride, int k, double m, DD[] c, DD logS) {
+        if (Math.abs(m) > 0x1p1000) {
+            return LOSS_SCALES[0];
+        }
+        boolean tinyFits = Math.abs(logS.hi()) < 0x1p-900;
+        for (int j = 0, idx = start; j < k; j++, idx += stride) {
+            if (c[j].hi() != 0) {
+                if (Double.isFinite(z[idx]) && Math.abs(z[idx]) > 0x1p1000) {
+                    return LOSS_SCALES[0];
+                }
+                tinyFits &= Math.abs(z[idx] - m) < 0x1p400;
+            }
+        }
+        return tinyFits ? TINY_SCALE : 0;
+    }
+
+    /**
+     * The reduced loss from the row losses summed at the scales {@link #LOSS_SCALES}, rounded once; NaN or +∞
+     * when those were met.
+     */
+    private static double reduce(Reduction reduction, DD[] totals, boolean nan, double inf, DD denominator) {
         if (nan) {
             return Double.NaN;
         }
         if (inf != 0) {
             return inf;
         }
-        return Math.scalb(reduction == Reduction.MEAN ? total.div(denominator).value() : total.value(), -shift);
+        int used = -1;
+        for (int i = 0; i < totals.length; i++) {
+            if (totals[i].hi() != 0) {
+                used = used == -1 ? i : -2;
+            }
+        }
+        boolean mean = reduction == Reduction.MEAN;
+        if (used == -1) {
+            return 0.0;
+        }
+        if (used >= 0) {
+            return DD.affine(DD.ZERO, totals[used], -LOSS_SCALES[used], mean ? DD.ONE.div(denominator) : DD.ONE, 1.0);
+        }
+        java.math.BigDecimal x = java.math.BigDecimal.ZERO;
+        for (int i = 0; i < totals.length; i++) {
+            x = x.add(totals[i].exact().multiply(DD.powerOfTwo(-LOSS_SCALES[i])));
+        }
+        return (mean ? x.divide(denominator.exact(), new java.math.MathContext(40)) : x).doubleValue();
     }
 
     @Override
@@ -589,8 +678,8 @@ final class ReferenceKernel implements SoftmaxKernel {
             }
         }
         if (reduction != Reduction.NONE) {
-            lossOut[0] = reduce(reduction, total, nan || zeroDenominator || Double.isNaN(inf), inf, denominator, 0)
-                    + 0.0;
+            lossOut[0] = reduce(reduction, new DD[] {DD.ZERO, total, DD.ZERO}, nan || zeroDenominator
+                    || Double.isNaN(inf), inf, denominator) + 0.0;
         }
     }
 
