@@ -227,6 +227,10 @@ public final class Cases {
         double max = Double.MAX_VALUE;
         c.add(SuiteCase.of("soak-subnormal-losses", new int[] {6, 3}, -1, new double[] {828.31, 115.15, -max, 115.15,
             828.31, -max, -max, 115.15, 828.31, 828.31, -max, 115.15, 828.31, 115.15, 0, max, 0, 1}, seed + 50));
+        // found by the soak run: a float64 row loss past MAX (z − m = −MAX − MAX overflows) in a batch whose mean is
+        // finite: simd gave ∞ for a mean of 1.09e308; three such rows beside five ordinary ones
+        c.add(SuiteCase.of("soak-mean-beside-overflowed-row", new int[] {8, 3}, -1, new double[] {max, -max, 0, -max,
+            max, 0, 0, -max, max, 0, 1, 2, 2, 1, 0, 1, 0, 2, -1, 0, 1, 3, 3, 0}, seed + 51));
         // many small terms after one dominant one: recursive float32 summation loses them
         int k = 100_000;
         double[] trap = new double[k];

@@ -584,7 +584,8 @@ final class ReferenceKernel implements SoftmaxKernel {
      * The scale of a row's loss: 2^-8 when the max or a weighted logit is past 2^1000 (z - m may overflow), 2^600
      * for a row whose log S is below 2^-900 (a dominant class) when every weighted entry is within 2^400 of the
      * max, else 1 (the soak run found the reference 83 and 109 ulps off on losses of 2.5e-320 and 1.9e-310 in
-     * batches and rows with a logit of -MAX_VALUE).
+     * batches and rows with a logit of -MAX_VALUE). A row at 2^-8 can only have a subnormal loss through weights
+     * below 2^-1000 (its e^(z - m) are 0 or 1); such a loss would still lose bits.
      */
     private static int lossScale(double[] z, int start, int stride, int k, double m, DD[] c, DD logS) {
         if (Math.abs(m) > 0x1p1000) {

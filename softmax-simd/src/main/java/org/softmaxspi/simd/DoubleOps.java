@@ -333,8 +333,55 @@ final class DoubleOps {
             par.run(rows, work, (a, b) -> ceRows(z, l, labels, target, scale, lossOut, rowLoss, grad, a, b));
         }
         if (rowLoss != null) {
-            lossOut[0] = (double) (reduction == Reduction.MEAN ? Sums.mean(rowLoss) : Sums.sum(rowLoss));
+            lossOut[0] = (double) reduce(z, l, labels, target, rowLoss, reduction == Reduction.MEAN);
         }
+    }
+
+    /**
+     * The mean or sum of the row losses. When that is +∞, the rows whose loss is +∞ are recomputed as halves
+     * ({@link #halfLoss}) and the reduction is taken over halves and doubled: a row loss past MAX (z − m of −MAX
+     * next to +MAX overflows) is finite as a half, and so may be the mean (the soak run found ∞ for a double64 mean
+     * of 1.09e308). Only double64 data can get there (float64 losses are computed in double).
+     */
+    private static double reduce(double[] z, Layout l, int[] labels, double[] target, double[] rowLoss, boolean mean) {
+        double r = mean ? Sums.mean(rowLoss) : Sums.sum(rowLoss);
+        if (r != Double.POSITIVE_INFINITY) {
+            return r;
+        }
+        double[] half = new double[rowLoss.length];
+        for (int i = 0; i < half.length; i++) {
+            half[i] = rowLoss[i] == Double.POSITIVE_INFINITY ? halfLoss(z, l, i, labels, target) : rowLoss[i] * 0.5;
+        }
+        return 2 * (mean ? Sums.mean(half) : Sums.sum(half));
+    }
+
+    /**
+     * Half of row {@code r}'s loss, in double with compensated sums: {@code ½log S − (½z − ½m)} at the label, or
+     * {@code Σ t·½log S + (½t·m − ½t·z)} over the targets; +∞ only for a true infinity (a label or a target on a
+     * −∞ logit).
+     */
+    private static double halfLoss(double[] z, Layout l, int r, int[] labels, double[] t) {
+        int k = l.axisLength();
+        int inner = l.inner();
+        int start = l.rowStart(r);
+        double m = Double.NEGATIVE_INFINITY;
+        for (int j = 0, q = start; j < k; j++, q += inner) {
+            m = Math.max(m, z[q]);
+        }
+        double[] terms = new double[k];
+        for (int j = 0, q = start; j < k; j++, q += inner) {
+            terms[j] = Math.exp(z[q] - m);
+        }
+        double halfLogS = 0.5 * Math.log(Sums.sum(terms));
+        if (labels != null) {
+            double zl = z[start + labels[r] * inner];
+            return halfLogS - (0.5 * zl - 0.5 * m);
+        }
+        for (int j = 0, q = start; j < k; j++, q += inner) {
+            double tv = t[q];
+            terms[j] = tv == 0 ? 0 : tv * halfLogS + (0.5 * tv * m - 0.5 * tv * z[q]);
+        }
+        return Sums.sum(terms);
     }
 
     /**
