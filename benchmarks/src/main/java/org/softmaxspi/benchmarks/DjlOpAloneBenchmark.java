@@ -3,6 +3,7 @@ package org.softmaxspi.benchmarks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -22,7 +23,9 @@ import org.softmaxspi.api.SoftmaxProviders;
 /**
  * PyTorch's softmax and log-softmax through DJL alone, on a pre-created NDArray (each call's result
  * tensor is allocated by PyTorch and closed), beside the provider's end-to-end call in
- * {@link ProviderBenchmark}.
+ * {@link ProviderBenchmark}; and the same op followed by DJL's cheapest read of its result into a Java
+ * array ({@code toByteBuffer}, a direct view above 64 KiB as the provider uses, then one bulk get): the
+ * least that any adapter through DJL's public API does from arrays besides copying the input in.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -41,6 +44,8 @@ public class DjlOpAloneBenchmark {
     private NDManager manager;
     private NDArray x;
     private int axis;
+    private float[] out32;
+    private double[] out64;
 
     @Setup
     public void setup() {
@@ -54,6 +59,8 @@ public class DjlOpAloneBenchmark {
         manager = NDManager.newBaseManager();
         x = dtype.equals("float32") ? manager.create(w.logits32, new Shape(s)) : manager.create(w.logits64, new Shape(s));
         axis = w.layout.axis();
+        out32 = new float[dtype.equals("float32") ? w.size() : 0];
+        out64 = new double[dtype.equals("float64") ? w.size() : 0];
     }
 
     @TearDown
@@ -73,5 +80,31 @@ public class DjlOpAloneBenchmark {
         try (NDArray y = x.logSoftmax(axis)) {
             bh.consume(y);
         }
+    }
+
+    @Benchmark
+    public Object softmaxAndRead() {
+        try (NDArray y = x.softmax(axis)) {
+            return read(y);
+        }
+    }
+
+    @Benchmark
+    public Object logSoftmaxAndRead() {
+        try (NDArray y = x.logSoftmax(axis)) {
+            return read(y);
+        }
+    }
+
+    /** The result's values in a Java array, the way the provider reads them (a direct view above 64 KiB). */
+    private Object read(NDArray y) {
+        boolean f32 = out32.length > 0;
+        ByteBuffer b = y.toByteBuffer((f32 ? out32.length * 4L : out64.length * 8L) > (64 << 10));
+        if (f32) {
+            b.asFloatBuffer().get(out32);
+            return out32;
+        }
+        b.asDoubleBuffer().get(out64);
+        return out64;
     }
 }

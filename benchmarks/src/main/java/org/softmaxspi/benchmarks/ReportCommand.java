@@ -119,7 +119,8 @@ final class ReportCommand implements Callable<Integer> {
         String provider = params.path("provider").asText("");
         String op = switch (method) {
             case "logSoftmax" -> "log_softmax";
-            case "softmaxReusedContext" -> "softmax";
+            case "softmaxReusedContext", "softmaxAndRead" -> "softmax";
+            case "logSoftmaxAndRead" -> "log_softmax";
             case "crossEntropy" -> "cross_entropy";
             case "maskedSoftmax" -> "masked_softmax";
             case "weightedSmoothedCrossEntropy" -> "weighted_smoothed_cross_entropy";
@@ -133,7 +134,8 @@ final class ReportCommand implements Callable<Integer> {
             provider = method.equals("copy") ? "copy (baseline)" : "scalar loop (baseline)";
         } else if (cls.endsWith("OpAloneBenchmark")) {
             provider = cls.substring(0, cls.length() - "OpAloneBenchmark".length()).toLowerCase(Locale.ROOT)
-                    + (method.equals("softmaxReusedContext") ? " op alone, kept context" : " op alone");
+                    + (method.equals("softmaxReusedContext") ? " op alone, kept context"
+                    : method.endsWith("AndRead") ? " op alone + read" : " op alone");
         }
         List<Result> r = new ArrayList<>();
         if (method.equals("copy")) {
@@ -272,11 +274,14 @@ final class ReportCommand implements Callable<Integer> {
                                 Optional<Result> copy = find(all, mode, op, dtype, r.shape(), "copy (baseline)");
                                 Optional<Result> direct = find(all, mode, op, dtype, r.shape(),
                                         lib[0] + " (direct buffers)");
+                                Optional<Result> read = find(all, mode, op, dtype, r.shape(), lib[1] + " + read");
                                 rows.add("| " + op + " | " + dtype + " | " + r.shape() + " | " + fmt(r.nsPerCall())
                                         + " | " + fmt(r.nsPerCall() / a.nsPerCall())
                                         + " | " + direct.map(d -> fmt(d.nsPerCall())).orElse("–")
                                         + " | " + direct.map(d -> fmt(d.nsPerCall() / a.nsPerCall())).orElse("–")
                                         + " | " + fmt(a.nsPerCall())
+                                        + " | " + read.map(d -> fmt(d.nsPerCall())).orElse("–")
+                                        + " | " + read.map(d -> fmt(r.nsPerCall() / d.nsPerCall())).orElse("–")
                                         + " | " + copy.map(c -> fmt(c.nsPerCall())).orElse("–") + " |");
                             }));
                 }
@@ -284,10 +289,12 @@ final class ReportCommand implements Callable<Integer> {
             if (!rows.isEmpty()) {
                 sb.append("Provider `").append(lib[0]).append("` beside ").append(lib[2])
                         .append("'s op called alone on a pre-made native array (generated; ns per call): from and"
-                                + " into Java arrays, and from and into native-order direct buffers:\n\n")
+                                + " into Java arrays, and from and into native-order direct buffers; op + read is the"
+                                + " op followed by the library's own read of its result into a Java array (where"
+                                + " measured), arrays × op + read what the adapter adds to that:\n\n")
                         .append("| op | dtype | shape | arrays | × op alone | direct buffers | × op alone | op alone"
-                                + " | copy |\n")
-                        .append("|---|---|---|---:|---:|---:|---:|---:|---:|\n");
+                                + " | op + read | arrays × op + read | copy |\n")
+                        .append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
                 rows.forEach(row -> sb.append(row).append('\n'));
                 sb.append('\n');
             }

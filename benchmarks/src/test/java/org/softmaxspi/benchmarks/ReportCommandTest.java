@@ -63,20 +63,23 @@ class ReportCommandTest {
     }
 
     @Test
-    void report_setsAdaptersBesideTheirLibrarysOp_fromArraysAndFromDirectBuffers(@TempDir Path dir) throws Exception {
+    void report_setsAdaptersBesideTheirLibrarysOp_fromArraysAndFromDirectBuffers_andBesideTheOpWithItsRead(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("r.json");
         String p = "\"dtype\": \"float32\", \"shape\": \"128x32000\"";
         Files.writeString(json, "[" + String.join(",",
                 result("BaselineBenchmark.copy", p, 700_000),
                 result("ProviderBenchmark.softmax", "\"provider\": \"djl\", " + p, 3_000_000),
                 result("BufferBenchmark.softmax", "\"provider\": \"djl\", " + p, 1_500_000),
-                result("DjlOpAloneBenchmark.softmax", p, 1_250_000)) + "]");
+                result("DjlOpAloneBenchmark.softmax", p, 1_250_000),
+                result("DjlOpAloneBenchmark.softmaxAndRead", p, 2_000_000)) + "]");
         Path out = dir.resolve("report.md");
         assertEquals(0, new CommandLine(new BenchmarkMain()).execute("report", json.toString(), "--out",
                 out.toString()));
         assertThat(Files.readString(out))
-                .contains("| op | dtype | shape | arrays | × op alone | direct buffers | × op alone | op alone | copy |")
-                .contains("| softmax | float32 | 128x32000 | 3,000,000 | 2.40 | 1,500,000 | 1.20 | 1,250,000 | 700,000 |")
+                .contains("| op | dtype | shape | arrays | × op alone | direct buffers | × op alone | op alone"
+                        + " | op + read | arrays × op + read | copy |")
+                .contains("| softmax | float32 | 128x32000 | 3,000,000 | 2.40 | 1,500,000 | 1.20 | 1,250,000"
+                        + " | 2,000,000 | 1.50 | 700,000 |")
                 .contains("| 128x32000 | djl (direct buffers) | 1,500,000 |");
     }
 
