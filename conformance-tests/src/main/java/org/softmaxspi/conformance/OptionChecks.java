@@ -261,7 +261,7 @@ final class OptionChecks {
         double[] z = round(c.z(), dtype);
         SoftmaxOptions o = c.options();
         OptionOracle.Row[] rows = OptionOracle.rows(z, l, o, dtype);
-        Accuracy a = Tolerance.declared(s, op, dtype, l);
+        Accuracy a = Tolerance.declared(s, op, dtype, l, o);
         double fwd = a.forwardUlps(l.axisLength(), dtype);
         double t = OptionOracle.inDtype(o.temperature(), dtype);
         double[] kappa = kappa(z, l, rows, t, dtype);

@@ -5,6 +5,7 @@ import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Op;
 import org.softmaxspi.api.Softmax;
+import org.softmaxspi.api.SoftmaxOptions;
 
 /**
  * How errors are measured: in ulps of the dtype, against scales, with κ. The bounds themselves are
@@ -40,6 +41,13 @@ final class Tolerance {
     /** What the provider of {@code s} declares for {@code op} and {@code dtype} on {@code shape} along {@code axis}. */
     static Accuracy declared(Softmax s, Op op, DType dtype, int[] shape, int axis) {
         return declared(s, op, dtype, Layout.of(shape, axis));
+    }
+
+    /** What the provider of {@code s} declares for a call with {@code options} (never null). */
+    static Accuracy declared(Softmax s, Op op, DType dtype, Layout layout, SoftmaxOptions options) {
+        return java.util.Objects.requireNonNull(s.provider().accuracy(op, dtype, layout, options),
+                () -> "provider '" + s.name() + "': accuracy(" + op.label() + ", " + dtype.label() + ", " + layout
+                        + ", " + options + ") returned null");
     }
 
     /** What the provider of {@code s} declares (never null: a provider returning null is a defect). */

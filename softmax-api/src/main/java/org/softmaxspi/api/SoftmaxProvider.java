@@ -53,6 +53,16 @@ public interface SoftmaxProvider {
     }
 
     /**
+     * As {@link #accuracy(Op, DType, Layout)}, for a call with {@code options} (a mask, a temperature, a
+     * masked-rows policy), whose algorithm may differ: for example one that forms {@code (z - m)/T} in the
+     * dtype before its kernel cannot be correctly rounded for T ≠ 1. The conformance suite's option checks
+     * hold the provider to this declaration. The default is the declaration without options.
+     */
+    default Accuracy accuracy(Op op, DType dtype, Layout layout, SoftmaxOptions options) {
+        return accuracy(op, dtype, layout);
+    }
+
+    /**
      * Makes the object that does the work; called once, lazily, only when {@link #availability()}
      * said available. May throw if the backend fails after all; the facade reports that as
      * {@link ProviderUnavailableException}.

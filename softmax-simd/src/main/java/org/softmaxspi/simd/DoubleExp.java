@@ -103,6 +103,119 @@ final class DoubleExp {
         }
     }
 
+    // ln 2 in three parts for the split exp: A and B have 42 significant bits each, so n·A and n·B are exact
+    // doubles for |n| <= 2^11, and A + B + C is ln 2 within 2^-143
+    static final double LN2_A = 0x1.62e42fefa38p-1;
+    static final double LN2_B = 0x1.ef35793c768p-45;
+    static final double LN2_C = -0x1.9ff0342542fc3p-90;
+
+    /**
+     * As {@link FloatExp#expSplitInto}, for float64: {@code e^(x - m)} as {@code hi + lo} within about 2^-57
+     * (Taylor to rh^13/13!, truncation under 2^-57); {@code fast} when every {@code x - m} is >= FAST_LO.
+     */
+    static void expSplitInto(double[] x, int xo, int step, int len, double mScalar, double[] hi, int ho, double[] lo,
+                             int loo, boolean fast) {
+        DoubleVector m = DoubleVector.broadcast(S, mScalar);
+        DoubleVector nm = DoubleVector.broadcast(S, -mScalar);
+        DoubleVector one = DoubleVector.broadcast(S, 1.0);
+        for (int i = 0; i < len; i += step) {
+            DoubleVector z = DoubleVector.fromArray(S, x, xo + i);
+            DoubleVector v = z.sub(m);
+            DoubleVector bb = v.sub(z);
+            DoubleVector dl = z.sub(v.sub(bb)).add(nm.sub(bb));
+            VectorMask<Double> zero = v.lt(LO);
+            v = v.blend(0.0, zero);
+            dl = dl.blend(0.0, zero);
+            DoubleVector t = v.fma(LOG2E, MAGIC);
+            DoubleVector n = t.sub(MAGIC);
+            DoubleVector r0 = n.fma(DoubleVector.broadcast(S, -LN2_A), v);
+            DoubleVector r1 = n.mul(LN2_B);
+            DoubleVector rh = r0.sub(r1);
+            DoubleVector b1 = rh.sub(r0);
+            DoubleVector rl = r0.sub(rh.sub(b1)).sub(r1.add(b1)).add(dl).sub(n.mul(LN2_C));
+            DoubleVector q = rh.fma(C13, C12)
+                    .fma(rh, DoubleVector.broadcast(S, C11))
+                    .fma(rh, DoubleVector.broadcast(S, C10))
+                    .fma(rh, DoubleVector.broadcast(S, C9))
+                    .fma(rh, DoubleVector.broadcast(S, C8))
+                    .fma(rh, DoubleVector.broadcast(S, C7))
+                    .fma(rh, DoubleVector.broadcast(S, C6))
+                    .fma(rh, DoubleVector.broadcast(S, C5))
+                    .fma(rh, DoubleVector.broadcast(S, C4))
+                    .fma(rh, DoubleVector.broadcast(S, C3));
+            DoubleVector r2 = rh.mul(rh);
+            DoubleVector r2e = rh.fma(rh, r2.mul(-1.0));
+            DoubleVector h = r2.mul(0.5);
+            DoubleVector tail = r2.mul(rh).mul(q);
+            DoubleVector s1 = rh.add(1.0);
+            DoubleVector e1 = one.sub(s1).add(rh);
+            DoubleVector s2 = s1.add(h);
+            DoubleVector e2 = s1.sub(s2).add(h);
+            DoubleVector s3 = s2.add(tail);
+            DoubleVector e3 = s2.sub(s3).add(tail);
+            DoubleVector pl = s3.fma(rl, e1.add(e2).add(e3).add(r2e.mul(0.5)));
+            if (fast) {
+                DoubleVector sc = t.reinterpretAsLongs().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 52)
+                        .reinterpretAsDoubles();
+                s3.mul(sc).intoArray(hi, ho + i);
+                pl.mul(sc).intoArray(lo, loo + i);
+            } else {
+                DoubleVector sc = t.reinterpretAsLongs().add(FAST_BIAS + SPLIT_SCALE).lanewise(VectorOperators.LSHL, 52)
+                        .reinterpretAsDoubles();
+                s3.mul(sc).blend(0.0, zero).intoArray(hi, ho + i);
+                pl.mul(sc).blend(0.0, zero).intoArray(lo, loo + i);
+            }
+        }
+    }
+
+    /** The exponent of the scale of the split exps off the fast path (see {@link FloatExp#expSplitInto}). */
+    static final int SPLIT_SCALE = 64;
+
+    /**
+     * The scalar {@link #expSplitInto} (general path: scaled by {@code 2^SPLIT_SCALE}, the same bits): returns
+     * hi, stores lo at {@code lo[li]}.
+     */
+    static double expSplit(double z, double m, double[] lo, int li) {
+        double v = z - m;
+        double bb = v - z;
+        double dl = (z - (v - bb)) + (-m - bb);
+        if (v < LO) {
+            lo[li] = 0;
+            return 0;
+        }
+        double t = Math.fma(v, LOG2E, MAGIC);
+        double n = t - MAGIC;
+        double r0 = Math.fma(n, -LN2_A, v);
+        double r1 = n * LN2_B;
+        double rh = r0 - r1;
+        double b1 = rh - r0;
+        double rl = (((r0 - (rh - b1)) - (r1 + b1)) + dl) - n * LN2_C;
+        double q = Math.fma(rh, C13, C12);
+        q = Math.fma(q, rh, C11);
+        q = Math.fma(q, rh, C10);
+        q = Math.fma(q, rh, C9);
+        q = Math.fma(q, rh, C8);
+        q = Math.fma(q, rh, C7);
+        q = Math.fma(q, rh, C6);
+        q = Math.fma(q, rh, C5);
+        q = Math.fma(q, rh, C4);
+        q = Math.fma(q, rh, C3);
+        double r2 = rh * rh;
+        double r2e = Math.fma(rh, rh, r2 * -1.0);
+        double h = r2 * 0.5;
+        double tail = r2 * rh * q;
+        double s1 = rh + 1.0;
+        double e1 = (1.0 - s1) + rh;
+        double s2 = s1 + h;
+        double e2 = (s1 - s2) + h;
+        double s3 = s2 + tail;
+        double e3 = (s2 - s3) + tail;
+        double pl = Math.fma(s3, rl, ((e1 + e2) + e3) + r2e * 0.5);
+        double sc = Double.longBitsToDouble((Double.doubleToRawLongBits(t) + FAST_BIAS + SPLIT_SCALE) << 52);
+        lo[li] = pl * sc;
+        return s3 * sc;
+    }
+
     /** Lower end of the fast path's domain: for x >= FAST_LO, n >= -1010 and e^x is a normal double. */
     static final double FAST_LO = -700.0;
     static final long FAST_BIAS = 1023 - MAGIC_BITS;

@@ -72,7 +72,8 @@ final class DoubleOps {
     /**
      * Softmax or log-softmax of one row of at least 2·SEGMENT entries, in segments of SEGMENT (the
      * last takes the rest) split between threads: segment maxima and minima, then per segment the
-     * stored exps and their sum, the segment sums added with a compensated sum, then the scaling.
+     * stored split exps (the low parts in the calling thread's {@link DoubleRows#low} room) and their sum, the
+     * segment sums added with a compensated sum, then the scaling, as {@link DoubleRows#softmax} does for a row.
      * Segment bounds do not depend on the thread count, so neither do the results.
      */
     private void longRow(double[] z, int o, double[] out, int k, boolean log) {
@@ -99,23 +100,32 @@ final class DoubleOps {
         }
         double mf = m;
         boolean fast = lowest - m >= DoubleExp.FAST_LO;
+        // the first segment holding the maximum sums from -1, the others from 0: their total is S - 1
+        int first = 0;
+        while (max[first] != m) {
+            first++;
+        }
+        int withMax = first;
+        double[] lo = DoubleRows.low(k);
         double[] sums = new double[segs];
         par.run(segs, k, (a, b) -> {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
-                sums[s] = DoubleRows.expSum(z, p, out, p, segment(s, segs, k), mf, fast);
+                sums[s] = DoubleRows.expSumSplit(z, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
+                        s == withMax ? -1 : 0);
             }
         });
-        double total = Sums.sum(sums);
-        double ls = (double) Math.log(total);
-        double inv = (double) (1.0 / total);
+        double s1 = Sums.sum(sums);
+        double ls = Math.log1p(s1);
+        double lsh = (double) ls;
+        double lsl = (double) (ls - lsh);
         par.run(segs, k, (a, b) -> {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
                 if (log) {
-                    DoubleRows.subtract(z, p, out, p, segment(s, segs, k), mf, ls);
+                    DoubleRows.subtractSplit(z, p, out, p, segment(s, segs, k), mf, lsh, lsl);
                 } else {
-                    DoubleRows.scale(out, p, segment(s, segs, k), inv);
+                    DoubleRows.scaleSplit(out, p, lo, s * SEGMENT, segment(s, segs, k), 1 + s1, fast);
                 }
             }
         });

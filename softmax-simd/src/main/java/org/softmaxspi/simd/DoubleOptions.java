@@ -20,7 +20,8 @@ import org.softmaxspi.api.ThreadArrays;
  *
  * <ul>
  *   <li>Softmax, log-softmax, Jacobian: one vector pass writes {@code (z - m)/T} into a per-thread array
- *       ({@code -∞} at masked entries, m the max over the kept ones), the plain kernel runs on it, and rows
+ *       ({@code -∞} at masked entries, m the max over the kept ones; the logits themselves when T = 1), the plain
+ *       kernel runs on it, and rows
  *       with nothing to normalize are then set by the policy. The Jacobian is scaled by 1/T after.</li>
  *   <li>Backward passes: one vector pass zeroes the masked entries of y and of the upstream gradient and
  *       divides the latter by T (the log-softmax's masked entries become {@code -∞}); the plain kernel
@@ -64,7 +65,8 @@ final class DoubleOptions {
     }
 
     /**
-     * Writes {@code (z - m)/T} (−∞ where masked) into {@code s}, rows split between threads as the kernels
+     * Writes {@code (z - m)/T} (−∞ where masked; with T = 1 the logits themselves, so that the kernel forms
+     * {@code z - m} exactly) into {@code s}, rows split between threads as the kernels
      * split them, and returns (zero policy only) the rows with nothing to normalize (max over the kept entries
      * −∞), else null.
      */
@@ -86,7 +88,7 @@ final class DoubleOptions {
                     shiftRow(z, s, start, k, m, t, mask, slice ? 0 : start);
                 } else {
                     for (int j = 0, idx = start; j < k; j++, idx += l.inner()) {
-                        s[idx] = keeps(mask, slice, l, idx) ? (t == 1 ? z[idx] - m : (z[idx] - m) / t) : NEG_INF;
+                        s[idx] = keeps(mask, slice, l, idx) ? (t == 1 ? z[idx] : (z[idx] - m) / t) : NEG_INF;
                     }
                 }
             }
@@ -158,9 +160,9 @@ final class DoubleOptions {
                                  int maskStart) {
         int j = 0;
         for (; j <= k - L; j += L) {
-            DoubleVector v = DoubleVector.fromArray(S, z, start + j).sub(m);
+            DoubleVector v = DoubleVector.fromArray(S, z, start + j);
             if (t != 1) {
-                v = v.div(t);
+                v = v.sub(m).div(t);
             }
             if (mask != null) {
                 v = v.blend(NEG_INF, VectorMask.fromArray(S, mask, maskStart + j).not());
@@ -169,7 +171,7 @@ final class DoubleOptions {
         }
         for (; j < k; j++) {
             boolean keep = mask == null || mask[maskStart + j];
-            s[start + j] = keep ? (t == 1 ? z[start + j] - m : (z[start + j] - m) / t) : NEG_INF;
+            s[start + j] = keep ? (t == 1 ? z[start + j] : (z[start + j] - m) / t) : NEG_INF;
         }
     }
 

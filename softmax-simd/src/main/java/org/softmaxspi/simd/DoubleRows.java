@@ -209,7 +209,12 @@ final class DoubleRows {
         return !(m > NEG_INF && m < POS_INF);
     }
 
-    /** Softmax of one contiguous row. */
+    /**
+     * Softmax of one contiguous row, correctly rounded in practice: each {@code e^(z - m)} as {@code hi + lo}
+     * ({@link DoubleExp#expSplitInto}: hi into out, lo into this thread's {@link #low} room), their sum by
+     * TwoSum per lane, folded in double, and {@code y = hi·R + lo·R} with one final rounding
+     * ({@link #scaleSplit}); see the README's accuracy section for the error budget.
+     */
     static void softmax(double[] z, int zo, double[] out, int oo, int k) {
         if (k < L) {
             softmaxShort(z, zo, out, oo, k);
@@ -222,11 +227,17 @@ final class DoubleRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double s = expSum(z, zo, out, oo, k, m, mm[1] - m >= DoubleExp.FAST_LO);
-        scale(out, oo, k, (double) (1.0 / s));
+        double[] lo = low(k);
+        boolean fast = mm[1] - m >= DoubleExp.FAST_LO;
+        double s1 = expSumSplit(z, zo, out, oo, lo, 0, k, m, fast, -1);
+        scaleSplit(out, oo, lo, 0, k, 1 + s1, fast);
     }
 
-    /** Log-softmax of one contiguous row: (z - m) - log S. */
+    /**
+     * Log-softmax of one contiguous row: {@code (z - m) - log S}, with {@code z - m} split exactly, {@code log S}
+     * as {@code log1p(S - 1)} in double ({@code S - 1} from the split sum, so the dominant class keeps its
+     * relative accuracy) and one final rounding ({@link #subtractSplit}).
+     */
     static void logSoftmax(double[] z, int zo, double[] out, int oo, int k) {
         if (k < L) {
             logSoftmaxShort(z, zo, out, oo, k);
@@ -239,8 +250,184 @@ final class DoubleRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double ls = (double) Math.log(expSum(z, zo, out, oo, k, m, mm[1] - m >= DoubleExp.FAST_LO));
-        subtract(z, zo, out, oo, k, m, ls);
+        double ls = Math.log1p(expSumSplit(z, zo, out, oo, low(k), 0, k, m, mm[1] - m >= DoubleExp.FAST_LO, -1));
+        double lsh = (double) ls;
+        subtractSplit(z, zo, out, oo, k, m, lsh, (double) (ls - lsh));
+    }
+
+    // ------------------------------------------------------------------ split exps (correctly rounded rows)
+
+    /** The most entries of {@link #low} a thread keeps between calls (larger rooms are dropped after use). */
+    private static final int LOW_KEPT = 1 << 20;
+
+    private static final ThreadLocal<double[][]> LOW = ThreadLocal.withInitial(() -> new double[][] {new double[0]});
+
+    /** Room for at least {@code k} low parts of exps: this thread's, kept when at most {@link #LOW_KEPT} entries. */
+    static double[] low(int k) {
+        double[][] room = LOW.get();
+        if (room[0].length >= k) {
+            return room[0];
+        }
+        double[] a = new double[k];
+        if (k <= LOW_KEPT) {
+            room[0] = a;
+        }
+        return a;
+    }
+
+    /**
+     * Stores {@code e^(z - m) = out + lo} over k >= L entries and returns {@code start + S} (S the sum of the
+     * exps) in double: {@code start = -1} for a row (or segment) holding its maximum, so that a sum just above
+     * 1 keeps the digits of its excess; {@code fast} as for {@link #expSum}. Off the fast path the stored exps
+     * are scaled by {@link #splitScale}; the returned sum is not.
+     */
+    static double expSumSplit(double[] z, int zo, double[] out, int oo, double[] lo, int lo0, int k, double m,
+                              boolean fast, double start) {
+        DoubleExp.expSplitInto(z, zo, L, k - k % L, m, out, oo, lo, lo0, fast);
+        if (k % L != 0) {
+            DoubleExp.expSplitInto(z, zo + k - L, L, 1, m, out, oo + k - L, lo, lo0 + k - L, fast);
+        }
+        double scale = splitScale(fast);
+        return sumSplit(out, oo, lo, lo0, k, start * scale) / scale;
+    }
+
+    /** Vectors between renormalizations of the per-lane (sum, error) pairs of {@link #sumSplit}. */
+    private static final int RENORMALIZE = 64;
+
+    /**
+     * {@code start + Σ (hi + lo)} over k >= L entries, in double: two interleaved per-lane sums of the hi parts by
+     * TwoSum, whose errors and the lo parts go into a per-lane error term, renormalized (Fast2Sum) every
+     * {@value #RENORMALIZE} vectors so that the error terms' own rounding stays below 2^-40 of the sum; the
+     * lanes and the last {@code k % L} entries folded by {@link #foldFrom}.
+     */
+    private static double sumSplit(double[] hi, int ho, double[] lo, int lo0, int k, double start) {
+        DoubleVector a = DoubleVector.zero(S);
+        DoubleVector ae = a;
+        DoubleVector b = a;
+        DoubleVector be = a;
+        int whole = k - k % L;
+        int i = 0;
+        while (i < whole) {
+            int end = Math.min(whole, i + RENORMALIZE * L);
+            for (; i <= end - 2 * L; i += 2 * L) {
+                DoubleVector x = DoubleVector.fromArray(S, hi, ho + i);
+                DoubleVector s = a.add(x);
+                DoubleVector bb = s.sub(a);
+                ae = ae.add(a.sub(s.sub(bb)).add(x.sub(bb))).add(DoubleVector.fromArray(S, lo, lo0 + i));
+                a = s;
+                DoubleVector y = DoubleVector.fromArray(S, hi, ho + i + L);
+                DoubleVector t = b.add(y);
+                DoubleVector cc = t.sub(b);
+                be = be.add(b.sub(t.sub(cc)).add(y.sub(cc))).add(DoubleVector.fromArray(S, lo, lo0 + i + L));
+                b = t;
+            }
+            if (i < end) {
+                DoubleVector x = DoubleVector.fromArray(S, hi, ho + i);
+                DoubleVector s = a.add(x);
+                DoubleVector bb = s.sub(a);
+                ae = ae.add(a.sub(s.sub(bb)).add(x.sub(bb))).add(DoubleVector.fromArray(S, lo, lo0 + i));
+                a = s;
+                i += L;
+            }
+            DoubleVector s = a.add(ae);
+            ae = ae.sub(s.sub(a));
+            a = s;
+            DoubleVector t = b.add(be);
+            be = be.sub(t.sub(b));
+            b = t;
+        }
+        int tail = k - whole;
+        double[] lanes = new double[4 * L + 2 * tail];
+        a.intoArray(lanes, 0);
+        b.intoArray(lanes, L);
+        ae.intoArray(lanes, 2 * L);
+        be.intoArray(lanes, 3 * L);
+        System.arraycopy(hi, ho + whole, lanes, 4 * L, tail);
+        System.arraycopy(lo, lo0 + whole, lanes, 4 * L + tail, tail);
+        return foldFrom(start, lanes, lanes.length);
+    }
+
+    /** {@code start + Σ t[0 .. n)} in double, in index order, compensated (Neumaier). */
+    private static double foldFrom(double start, double[] t, int n) {
+        double s = start;
+        double c = 0;
+        for (int i = 0; i < n; i++) {
+            double v = t[i];
+            double u = s + v;
+            c += Math.abs(s) >= Math.abs(v) ? (s - u) + v : (v - u) + s;
+            s = u;
+        }
+        return s + c;
+    }
+
+    /** The factor of the stored split exps: 1 on the fast path, else {@code 2^SPLIT_SCALE}. */
+    static double splitScale(boolean fast) {
+        return fast ? 1 : Math.scalb(1.0, DoubleExp.SPLIT_SCALE);
+    }
+
+    /**
+     * {@code 2^-64}: the results of {@link #scaleSplit} are formed times 2^64 and scaled back by this, so that
+     * for a subnormal result the correction terms stay normal: then the result is rounded to 24 (53) bits and
+     * once more to the subnormal grid, within 0.75 ulp, instead of losing the corrections (1.5 ulps).
+     */
+    private static final double RESULT_DOWN = 0x1p-64f;
+
+    /**
+     * {@code out = (out + lo)·R} over k >= L entries, R = 1/(sum·splitScale(fast)) split into {@code rh + rl}
+     * (times 2^64, see {@link #RESULT_DOWN}), with one rounding per normal entry:
+     * {@code fma(hi, rh, lo·rh + hi·rl)·2^-64}.
+     */
+    static void scaleSplit(double[] out, int oo, double[] lo, int lo0, int k, double sum, boolean fast) {
+        double r = Math.scalb(1 / (sum * splitScale(fast)), 64);
+        double rh = (double) r;
+        double rl = (double) (r - rh);
+        DoubleVector vh = DoubleVector.broadcast(S, rh);
+        DoubleVector vl = DoubleVector.broadcast(S, rl);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector h = DoubleVector.fromArray(S, out, oo + i);
+            DoubleVector c = DoubleVector.fromArray(S, lo, lo0 + i).fma(vh, h.mul(vl));
+            h.fma(vh, c).mul(RESULT_DOWN).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            DoubleVector h = DoubleVector.fromArray(S, out, oo + k - L);
+            DoubleVector c = DoubleVector.fromArray(S, lo, lo0 + k - L).fma(vh, h.mul(vl));
+            h.fma(vh, c).mul(RESULT_DOWN).blend(h, head(k - i)).intoArray(out, oo + k - L);
+        }
+    }
+
+    /**
+     * {@code out = (z - m) - (lsh + lsl)} over k >= L entries with one rounding per entry: {@code z - m} and
+     * {@code (z - m) - lsh} by TwoSum, their errors added before the last addition; {@code -∞} stays {@code -∞}.
+     */
+    static void subtractSplit(double[] z, int zo, double[] out, int oo, int k, double m, double lsh, double lsl) {
+        DoubleVector vm = DoubleVector.broadcast(S, m);
+        DoubleVector nm = DoubleVector.broadcast(S, -m);
+        DoubleVector vh = DoubleVector.broadcast(S, lsh);
+        DoubleVector nh = DoubleVector.broadcast(S, -lsh);
+        DoubleVector vl = DoubleVector.broadcast(S, lsl);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector x = DoubleVector.fromArray(S, z, zo + i);
+            DoubleVector v = x.sub(vm);
+            DoubleVector bb = v.sub(x);
+            DoubleVector dl = x.sub(v.sub(bb)).add(nm.sub(bb));
+            DoubleVector d = v.sub(vh);
+            DoubleVector cc = d.sub(v);
+            DoubleVector de = v.sub(d.sub(cc)).add(nh.sub(cc));
+            d.add(de.add(dl.sub(vl))).blend(v, v.eq(NEG_INF)).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            // one more vector ending at the row's end (the lanes it shares with the previous one get the same bits)
+            DoubleVector x = DoubleVector.fromArray(S, z, zo + k - L);
+            DoubleVector v = x.sub(vm);
+            DoubleVector bb = v.sub(x);
+            DoubleVector dl = x.sub(v.sub(bb)).add(nm.sub(bb));
+            DoubleVector d = v.sub(vh);
+            DoubleVector cc = d.sub(v);
+            DoubleVector de = v.sub(d.sub(cc)).add(nh.sub(cc));
+            d.add(de.add(dl.sub(vl))).blend(v, v.eq(NEG_INF)).intoArray(out, oo + k - L);
+        }
     }
 
     /** out[oo + i] = (z[zo + i] - m) - ls over k >= L entries. */
@@ -493,17 +680,33 @@ final class DoubleRows {
         return m;
     }
 
+    /** {@link #softmax} of k < L entries: the same arithmetic in scalar code. */
     static void softmaxShort(double[] z, int zo, double[] out, int oo, int k) {
         double m = maxShort(z, zo, k);
         if (nanRow(m)) {
             fill(out, oo, k, NAN);
             return;
         }
-        double s = expShort(z, zo, out, oo, k, m);
-        double inv = (double) (1.0 / s);
+        double[] t = new double[2 * k];
+        double r = Math.scalb(1 / ((1 + expShortSplit(z, zo, k, m, t)) * splitScale(false)), 64);
+        double rh = (double) r;
+        double rl = (double) (r - rh);
         for (int j = 0; j < k; j++) {
-            out[oo + j] *= inv;
+            double h = t[j];
+            out[oo + j] = Math.fma(h, rh, Math.fma(t[k + j], rh, h * rl)) * RESULT_DOWN;
         }
+    }
+
+    /**
+     * The split exps of k < L entries, scaled by {@code splitScale(false)}, hi into t[0 .. k) and lo into
+     * t[k .. 2k); returns S - 1 (not scaled) in double.
+     */
+    private static double expShortSplit(double[] z, int zo, int k, double m, double[] t) {
+        for (int j = 0; j < k; j++) {
+            t[j] = DoubleExp.expSplit(z[zo + j], m, t, k + j);
+        }
+        double scale = splitScale(false);
+        return foldFrom(-scale, t, 2 * k) / scale;
     }
 
     /**
@@ -525,15 +728,25 @@ final class DoubleRows {
         return s;
     }
 
+    /** {@link #logSoftmax} of k < L entries: the same arithmetic in scalar code. */
     static void logSoftmaxShort(double[] z, int zo, double[] out, int oo, int k) {
         double m = maxShort(z, zo, k);
         if (nanRow(m)) {
             fill(out, oo, k, NAN);
             return;
         }
-        double ls = (double) Math.log(expShort(z, zo, out, oo, k, m));
+        double ls = Math.log1p(expShortSplit(z, zo, k, m, new double[2 * k]));
+        double lsh = (double) ls;
+        double lsl = (double) (ls - lsh);
         for (int j = 0; j < k; j++) {
-            out[oo + j] = (z[zo + j] - m) - ls;
+            double x = z[zo + j];
+            double v = x - m;
+            double bb = v - x;
+            double dl = (x - (v - bb)) + (-m - bb);
+            double d = v - lsh;
+            double cc = d - v;
+            double de = (v - (d - cc)) + (-lsh - cc);
+            out[oo + j] = v == NEG_INF ? v : d + (de + (dl - lsl));
         }
     }
 

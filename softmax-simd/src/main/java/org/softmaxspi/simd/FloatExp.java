@@ -104,6 +104,117 @@ final class FloatExp {
         }
     }
 
+    // ln 2 in three parts for the split exp: A and B have 16 significant bits each, so n·A and n·B are exact
+    // floats for |n| <= 2^8, and A + B + C is ln 2 within 2^-62
+    static final float LN2_A = 0x1.62e4p-1f;
+    static final float LN2_B = 0x1.7f7ep-20f;
+    static final float LN2_C = -0x1.c610cap-37f;
+
+    /**
+     * {@code e^(x - m)} as an unevaluated sum {@code hi + lo} within about 2^-29 of its value (relative), for the
+     * correctly rounded softmax: {@code hi[ho + i]} and {@code lo[loo + i]} for {@code i = 0, step, ... < len},
+     * a vector at each i, as {@link #expInto}. {@code x - m} is split exactly into {@code d + dl} (TwoSum);
+     * {@code n = round(d·log2 e)}; {@code r = d - n·ln 2 + dl} as {@code rh + rl} (ln 2 in three parts, the
+     * first two products exact); {@code e^r = 1 + rh + rh²/2 + rh³·Q(rh)} (Taylor to rh^8/8!, truncation
+     * under 2^-32) summed by Fast2Sum into {@code hi + lo}, times {@code 1 + rl}; then both parts times
+     * {@code 2^n} on the fast path, and off it times {@code 2^(n + SPLIT_SCALE)}, which keeps every exp down to
+     * {@code e^LO} a normal number (the caller divides the scale out of the sum's reciprocal, so a subnormal
+     * result is rounded once). Requires {@code x - m <= 0}: entries below {@link #LO} (and {@code -∞}) give 0
+     * and 0; a NaN gives NaN.
+     */
+    static void expSplitInto(float[] x, int xo, int step, int len, float mScalar, float[] hi, int ho, float[] lo,
+                             int loo, boolean fast) {
+        FloatVector m = FloatVector.broadcast(S, mScalar);
+        FloatVector nm = FloatVector.broadcast(S, -mScalar);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < len; i += step) {
+            FloatVector z = FloatVector.fromArray(S, x, xo + i);
+            FloatVector v = z.sub(m);
+            FloatVector bb = v.sub(z);
+            FloatVector dl = z.sub(v.sub(bb)).add(nm.sub(bb));
+            VectorMask<Float> zero = v.lt(LO);
+            v = v.blend(0f, zero);
+            dl = dl.blend(0f, zero);
+            FloatVector t = v.fma(LOG2E, MAGIC);
+            FloatVector n = t.sub(MAGIC);
+            FloatVector r0 = n.fma(FloatVector.broadcast(S, -LN2_A), v);
+            FloatVector r1 = n.mul(LN2_B);
+            FloatVector rh = r0.sub(r1);
+            FloatVector b1 = rh.sub(r0);
+            FloatVector rl = r0.sub(rh.sub(b1)).sub(r1.add(b1)).add(dl).sub(n.mul(LN2_C));
+            FloatVector q = rh.fma(C8, C7)
+                    .fma(rh, FloatVector.broadcast(S, C6))
+                    .fma(rh, FloatVector.broadcast(S, C5))
+                    .fma(rh, FloatVector.broadcast(S, C4))
+                    .fma(rh, FloatVector.broadcast(S, C3));
+            FloatVector r2 = rh.mul(rh);
+            FloatVector r2e = rh.fma(rh, r2.mul(-1f));
+            FloatVector h = r2.mul(0.5f);
+            FloatVector tail = r2.mul(rh).mul(q);
+            FloatVector s1 = rh.add(1f);
+            FloatVector e1 = one.sub(s1).add(rh);
+            FloatVector s2 = s1.add(h);
+            FloatVector e2 = s1.sub(s2).add(h);
+            FloatVector s3 = s2.add(tail);
+            FloatVector e3 = s2.sub(s3).add(tail);
+            FloatVector pl = s3.fma(rl, e1.add(e2).add(e3).add(r2e.mul(0.5f)));
+            if (fast) {
+                FloatVector sc = t.reinterpretAsInts().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 23)
+                        .reinterpretAsFloats();
+                s3.mul(sc).intoArray(hi, ho + i);
+                pl.mul(sc).intoArray(lo, loo + i);
+            } else {
+                FloatVector sc = t.reinterpretAsInts().add(FAST_BIAS + SPLIT_SCALE).lanewise(VectorOperators.LSHL, 23)
+                        .reinterpretAsFloats();
+                s3.mul(sc).blend(0f, zero).intoArray(hi, ho + i);
+                pl.mul(sc).blend(0f, zero).intoArray(lo, loo + i);
+            }
+        }
+    }
+
+    /** The exponent of the scale of the split exps off the fast path (see {@link #expSplitInto}). */
+    static final int SPLIT_SCALE = 64;
+
+    /**
+     * The scalar {@link #expSplitInto} (general path: scaled by {@code 2^SPLIT_SCALE}, the same bits): returns
+     * hi, stores lo at {@code lo[li]}.
+     */
+    static float expSplit(float z, float m, float[] lo, int li) {
+        float v = z - m;
+        float bb = v - z;
+        float dl = (z - (v - bb)) + (-m - bb);
+        if (v < LO) {
+            lo[li] = 0;
+            return 0;
+        }
+        float t = Math.fma(v, LOG2E, MAGIC);
+        float n = t - MAGIC;
+        float r0 = Math.fma(n, -LN2_A, v);
+        float r1 = n * LN2_B;
+        float rh = r0 - r1;
+        float b1 = rh - r0;
+        float rl = (((r0 - (rh - b1)) - (r1 + b1)) + dl) - n * LN2_C;
+        float q = Math.fma(rh, C8, C7);
+        q = Math.fma(q, rh, C6);
+        q = Math.fma(q, rh, C5);
+        q = Math.fma(q, rh, C4);
+        q = Math.fma(q, rh, C3);
+        float r2 = rh * rh;
+        float r2e = Math.fma(rh, rh, r2 * -1f);
+        float h = r2 * 0.5f;
+        float tail = r2 * rh * q;
+        float s1 = rh + 1f;
+        float e1 = (1f - s1) + rh;
+        float s2 = s1 + h;
+        float e2 = (s1 - s2) + h;
+        float s3 = s2 + tail;
+        float e3 = (s2 - s3) + tail;
+        float pl = Math.fma(s3, rl, ((e1 + e2) + e3) + r2e * 0.5f);
+        float sc = Float.intBitsToFloat((Float.floatToRawIntBits(t) + FAST_BIAS + SPLIT_SCALE) << 23);
+        lo[li] = pl * sc;
+        return s3 * sc;
+    }
+
     /** Lower end of the fast path's domain: for x >= FAST_LO, n >= -125 and e^x is a normal float. */
     static final float FAST_LO = -86f;
     static final int FAST_BIAS = 127 - MAGIC_BITS;

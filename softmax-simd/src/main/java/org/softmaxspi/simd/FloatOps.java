@@ -71,7 +71,8 @@ final class FloatOps {
     /**
      * Softmax or log-softmax of one row of at least 2·SEGMENT entries, in segments of SEGMENT (the
      * last takes the rest) split between threads: segment maxima and minima, then per segment the
-     * stored exps and their sum, the segment sums added with a compensated sum, then the scaling.
+     * stored split exps (the low parts in the calling thread's {@link FloatRows#low} room) and their sum, the
+     * segment sums added with a compensated sum, then the scaling, as {@link FloatRows#softmax} does for a row.
      * Segment bounds do not depend on the thread count, so neither do the results.
      */
     private void longRow(float[] z, int o, float[] out, int k, boolean log) {
@@ -98,23 +99,32 @@ final class FloatOps {
         }
         float mf = m;
         boolean fast = lowest - m >= FloatExp.FAST_LO;
+        // the first segment holding the maximum sums from -1, the others from 0: their total is S - 1
+        int first = 0;
+        while (max[first] != m) {
+            first++;
+        }
+        int withMax = first;
+        float[] lo = FloatRows.low(k);
         double[] sums = new double[segs];
         par.run(segs, k, (a, b) -> {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
-                sums[s] = FloatRows.expSum(z, p, out, p, segment(s, segs, k), mf, fast);
+                sums[s] = FloatRows.expSumSplit(z, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
+                        s == withMax ? -1 : 0);
             }
         });
-        double total = Sums.sum(sums);
-        float ls = (float) Math.log(total);
-        float inv = (float) (1.0 / total);
+        double s1 = Sums.sum(sums);
+        double ls = Math.log1p(s1);
+        float lsh = (float) ls;
+        float lsl = (float) (ls - lsh);
         par.run(segs, k, (a, b) -> {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
                 if (log) {
-                    FloatRows.subtract(z, p, out, p, segment(s, segs, k), mf, ls);
+                    FloatRows.subtractSplit(z, p, out, p, segment(s, segs, k), mf, lsh, lsl);
                 } else {
-                    FloatRows.scale(out, p, segment(s, segs, k), inv);
+                    FloatRows.scaleSplit(out, p, lo, s * SEGMENT, segment(s, segs, k), 1 + s1, fast);
                 }
             }
         });

@@ -208,7 +208,12 @@ final class FloatRows {
         return !(m > NEG_INF && m < POS_INF);
     }
 
-    /** Softmax of one contiguous row. */
+    /**
+     * Softmax of one contiguous row, correctly rounded in practice: each {@code e^(z - m)} as {@code hi + lo}
+     * ({@link FloatExp#expSplitInto}: hi into out, lo into this thread's {@link #low} room), their sum by
+     * TwoSum per lane, folded in double, and {@code y = hi·R + lo·R} with one final rounding
+     * ({@link #scaleSplit}); see the README's accuracy section for the error budget.
+     */
     static void softmax(float[] z, int zo, float[] out, int oo, int k) {
         if (k < L) {
             softmaxShort(z, zo, out, oo, k);
@@ -221,11 +226,17 @@ final class FloatRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double s = expSum(z, zo, out, oo, k, m, mm[1] - m >= FloatExp.FAST_LO);
-        scale(out, oo, k, (float) (1.0 / s));
+        float[] lo = low(k);
+        boolean fast = mm[1] - m >= FloatExp.FAST_LO;
+        double s1 = expSumSplit(z, zo, out, oo, lo, 0, k, m, fast, -1);
+        scaleSplit(out, oo, lo, 0, k, 1 + s1, fast);
     }
 
-    /** Log-softmax of one contiguous row: (z - m) - log S. */
+    /**
+     * Log-softmax of one contiguous row: {@code (z - m) - log S}, with {@code z - m} split exactly, {@code log S}
+     * as {@code log1p(S - 1)} in double ({@code S - 1} from the split sum, so the dominant class keeps its
+     * relative accuracy) and one final rounding ({@link #subtractSplit}).
+     */
     static void logSoftmax(float[] z, int zo, float[] out, int oo, int k) {
         if (k < L) {
             logSoftmaxShort(z, zo, out, oo, k);
@@ -238,8 +249,184 @@ final class FloatRows {
             fill(out, oo, k, NAN);
             return;
         }
-        float ls = (float) Math.log(expSum(z, zo, out, oo, k, m, mm[1] - m >= FloatExp.FAST_LO));
-        subtract(z, zo, out, oo, k, m, ls);
+        double ls = Math.log1p(expSumSplit(z, zo, out, oo, low(k), 0, k, m, mm[1] - m >= FloatExp.FAST_LO, -1));
+        float lsh = (float) ls;
+        subtractSplit(z, zo, out, oo, k, m, lsh, (float) (ls - lsh));
+    }
+
+    // ------------------------------------------------------------------ split exps (correctly rounded rows)
+
+    /** The most entries of {@link #low} a thread keeps between calls (larger rooms are dropped after use). */
+    private static final int LOW_KEPT = 1 << 20;
+
+    private static final ThreadLocal<float[][]> LOW = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /** Room for at least {@code k} low parts of exps: this thread's, kept when at most {@link #LOW_KEPT} entries. */
+    static float[] low(int k) {
+        float[][] room = LOW.get();
+        if (room[0].length >= k) {
+            return room[0];
+        }
+        float[] a = new float[k];
+        if (k <= LOW_KEPT) {
+            room[0] = a;
+        }
+        return a;
+    }
+
+    /**
+     * Stores {@code e^(z - m) = out + lo} over k >= L entries and returns {@code start + S} (S the sum of the
+     * exps) in double: {@code start = -1} for a row (or segment) holding its maximum, so that a sum just above
+     * 1 keeps the digits of its excess; {@code fast} as for {@link #expSum}. Off the fast path the stored exps
+     * are scaled by {@link #splitScale}; the returned sum is not.
+     */
+    static double expSumSplit(float[] z, int zo, float[] out, int oo, float[] lo, int lo0, int k, float m,
+                              boolean fast, double start) {
+        FloatExp.expSplitInto(z, zo, L, k - k % L, m, out, oo, lo, lo0, fast);
+        if (k % L != 0) {
+            FloatExp.expSplitInto(z, zo + k - L, L, 1, m, out, oo + k - L, lo, lo0 + k - L, fast);
+        }
+        double scale = splitScale(fast);
+        return sumSplit(out, oo, lo, lo0, k, start * scale) / scale;
+    }
+
+    /** Vectors between renormalizations of the per-lane (sum, error) pairs of {@link #sumSplit}. */
+    private static final int RENORMALIZE = 64;
+
+    /**
+     * {@code start + Σ (hi + lo)} over k >= L entries, in double: two interleaved per-lane sums of the hi parts by
+     * TwoSum, whose errors and the lo parts go into a per-lane error term, renormalized (Fast2Sum) every
+     * {@value #RENORMALIZE} vectors so that the error terms' own rounding stays below 2^-40 of the sum; the
+     * lanes and the last {@code k % L} entries folded by {@link #foldFrom}.
+     */
+    private static double sumSplit(float[] hi, int ho, float[] lo, int lo0, int k, double start) {
+        FloatVector a = FloatVector.zero(S);
+        FloatVector ae = a;
+        FloatVector b = a;
+        FloatVector be = a;
+        int whole = k - k % L;
+        int i = 0;
+        while (i < whole) {
+            int end = Math.min(whole, i + RENORMALIZE * L);
+            for (; i <= end - 2 * L; i += 2 * L) {
+                FloatVector x = FloatVector.fromArray(S, hi, ho + i);
+                FloatVector s = a.add(x);
+                FloatVector bb = s.sub(a);
+                ae = ae.add(a.sub(s.sub(bb)).add(x.sub(bb))).add(FloatVector.fromArray(S, lo, lo0 + i));
+                a = s;
+                FloatVector y = FloatVector.fromArray(S, hi, ho + i + L);
+                FloatVector t = b.add(y);
+                FloatVector cc = t.sub(b);
+                be = be.add(b.sub(t.sub(cc)).add(y.sub(cc))).add(FloatVector.fromArray(S, lo, lo0 + i + L));
+                b = t;
+            }
+            if (i < end) {
+                FloatVector x = FloatVector.fromArray(S, hi, ho + i);
+                FloatVector s = a.add(x);
+                FloatVector bb = s.sub(a);
+                ae = ae.add(a.sub(s.sub(bb)).add(x.sub(bb))).add(FloatVector.fromArray(S, lo, lo0 + i));
+                a = s;
+                i += L;
+            }
+            FloatVector s = a.add(ae);
+            ae = ae.sub(s.sub(a));
+            a = s;
+            FloatVector t = b.add(be);
+            be = be.sub(t.sub(b));
+            b = t;
+        }
+        int tail = k - whole;
+        float[] lanes = new float[4 * L + 2 * tail];
+        a.intoArray(lanes, 0);
+        b.intoArray(lanes, L);
+        ae.intoArray(lanes, 2 * L);
+        be.intoArray(lanes, 3 * L);
+        System.arraycopy(hi, ho + whole, lanes, 4 * L, tail);
+        System.arraycopy(lo, lo0 + whole, lanes, 4 * L + tail, tail);
+        return foldFrom(start, lanes, lanes.length);
+    }
+
+    /** {@code start + Σ t[0 .. n)} in double, in index order, compensated (Neumaier). */
+    private static double foldFrom(double start, float[] t, int n) {
+        double s = start;
+        double c = 0;
+        for (int i = 0; i < n; i++) {
+            double v = t[i];
+            double u = s + v;
+            c += Math.abs(s) >= Math.abs(v) ? (s - u) + v : (v - u) + s;
+            s = u;
+        }
+        return s + c;
+    }
+
+    /** The factor of the stored split exps: 1 on the fast path, else {@code 2^SPLIT_SCALE}. */
+    static double splitScale(boolean fast) {
+        return fast ? 1 : Math.scalb(1.0, FloatExp.SPLIT_SCALE);
+    }
+
+    /**
+     * {@code 2^-64}: the results of {@link #scaleSplit} are formed times 2^64 and scaled back by this, so that
+     * for a subnormal result the correction terms stay normal: then the result is rounded to 24 (53) bits and
+     * once more to the subnormal grid, within 0.75 ulp, instead of losing the corrections (1.5 ulps).
+     */
+    private static final float RESULT_DOWN = 0x1p-64f;
+
+    /**
+     * {@code out = (out + lo)·R} over k >= L entries, R = 1/(sum·splitScale(fast)) split into {@code rh + rl}
+     * (times 2^64, see {@link #RESULT_DOWN}), with one rounding per normal entry:
+     * {@code fma(hi, rh, lo·rh + hi·rl)·2^-64}.
+     */
+    static void scaleSplit(float[] out, int oo, float[] lo, int lo0, int k, double sum, boolean fast) {
+        double r = Math.scalb(1 / (sum * splitScale(fast)), 64);
+        float rh = (float) r;
+        float rl = (float) (r - rh);
+        FloatVector vh = FloatVector.broadcast(S, rh);
+        FloatVector vl = FloatVector.broadcast(S, rl);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector h = FloatVector.fromArray(S, out, oo + i);
+            FloatVector c = FloatVector.fromArray(S, lo, lo0 + i).fma(vh, h.mul(vl));
+            h.fma(vh, c).mul(RESULT_DOWN).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            FloatVector h = FloatVector.fromArray(S, out, oo + k - L);
+            FloatVector c = FloatVector.fromArray(S, lo, lo0 + k - L).fma(vh, h.mul(vl));
+            h.fma(vh, c).mul(RESULT_DOWN).blend(h, head(k - i)).intoArray(out, oo + k - L);
+        }
+    }
+
+    /**
+     * {@code out = (z - m) - (lsh + lsl)} over k >= L entries with one rounding per entry: {@code z - m} and
+     * {@code (z - m) - lsh} by TwoSum, their errors added before the last addition; {@code -∞} stays {@code -∞}.
+     */
+    static void subtractSplit(float[] z, int zo, float[] out, int oo, int k, float m, float lsh, float lsl) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector nm = FloatVector.broadcast(S, -m);
+        FloatVector vh = FloatVector.broadcast(S, lsh);
+        FloatVector nh = FloatVector.broadcast(S, -lsh);
+        FloatVector vl = FloatVector.broadcast(S, lsl);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector x = FloatVector.fromArray(S, z, zo + i);
+            FloatVector v = x.sub(vm);
+            FloatVector bb = v.sub(x);
+            FloatVector dl = x.sub(v.sub(bb)).add(nm.sub(bb));
+            FloatVector d = v.sub(vh);
+            FloatVector cc = d.sub(v);
+            FloatVector de = v.sub(d.sub(cc)).add(nh.sub(cc));
+            d.add(de.add(dl.sub(vl))).blend(v, v.eq(NEG_INF)).intoArray(out, oo + i);
+        }
+        if (i < k) {
+            // one more vector ending at the row's end (the lanes it shares with the previous one get the same bits)
+            FloatVector x = FloatVector.fromArray(S, z, zo + k - L);
+            FloatVector v = x.sub(vm);
+            FloatVector bb = v.sub(x);
+            FloatVector dl = x.sub(v.sub(bb)).add(nm.sub(bb));
+            FloatVector d = v.sub(vh);
+            FloatVector cc = d.sub(v);
+            FloatVector de = v.sub(d.sub(cc)).add(nh.sub(cc));
+            d.add(de.add(dl.sub(vl))).blend(v, v.eq(NEG_INF)).intoArray(out, oo + k - L);
+        }
     }
 
     /** out[oo + i] = (z[zo + i] - m) - ls over k >= L entries. */
@@ -492,17 +679,33 @@ final class FloatRows {
         return m;
     }
 
+    /** {@link #softmax} of k < L entries: the same arithmetic in scalar code. */
     static void softmaxShort(float[] z, int zo, float[] out, int oo, int k) {
         float m = maxShort(z, zo, k);
         if (nanRow(m)) {
             fill(out, oo, k, NAN);
             return;
         }
-        double s = expShort(z, zo, out, oo, k, m);
-        float inv = (float) (1.0 / s);
+        float[] t = new float[2 * k];
+        double r = Math.scalb(1 / ((1 + expShortSplit(z, zo, k, m, t)) * splitScale(false)), 64);
+        float rh = (float) r;
+        float rl = (float) (r - rh);
         for (int j = 0; j < k; j++) {
-            out[oo + j] *= inv;
+            float h = t[j];
+            out[oo + j] = Math.fma(h, rh, Math.fma(t[k + j], rh, h * rl)) * RESULT_DOWN;
         }
+    }
+
+    /**
+     * The split exps of k < L entries, scaled by {@code splitScale(false)}, hi into t[0 .. k) and lo into
+     * t[k .. 2k); returns S - 1 (not scaled) in double.
+     */
+    private static double expShortSplit(float[] z, int zo, int k, float m, float[] t) {
+        for (int j = 0; j < k; j++) {
+            t[j] = FloatExp.expSplit(z[zo + j], m, t, k + j);
+        }
+        double scale = splitScale(false);
+        return foldFrom(-scale, t, 2 * k) / scale;
     }
 
     /**
@@ -524,15 +727,25 @@ final class FloatRows {
         return s;
     }
 
+    /** {@link #logSoftmax} of k < L entries: the same arithmetic in scalar code. */
     static void logSoftmaxShort(float[] z, int zo, float[] out, int oo, int k) {
         float m = maxShort(z, zo, k);
         if (nanRow(m)) {
             fill(out, oo, k, NAN);
             return;
         }
-        float ls = (float) Math.log(expShort(z, zo, out, oo, k, m));
+        double ls = Math.log1p(expShortSplit(z, zo, k, m, new float[2 * k]));
+        float lsh = (float) ls;
+        float lsl = (float) (ls - lsh);
         for (int j = 0; j < k; j++) {
-            out[oo + j] = (z[zo + j] - m) - ls;
+            float x = z[zo + j];
+            float v = x - m;
+            float bb = v - x;
+            float dl = (x - (v - bb)) + (-m - bb);
+            float d = v - lsh;
+            float cc = d - v;
+            float de = (v - (d - cc)) + (-lsh - cc);
+            out[oo + j] = v == NEG_INF ? v : d + (de + (dl - lsl));
         }
     }
 

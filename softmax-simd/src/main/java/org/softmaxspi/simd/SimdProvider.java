@@ -8,6 +8,7 @@ import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Op;
 import org.softmaxspi.api.SoftmaxKernel;
+import org.softmaxspi.api.SoftmaxOptions;
 import org.softmaxspi.api.SoftmaxProvider;
 
 /**
@@ -114,7 +115,20 @@ public final class SimdProvider implements SoftmaxProvider {
      */
     @Override
     public Accuracy accuracy(Op op, DType dtype, Layout layout) {
+        boolean rows = layout.inner() < (dtype == DType.FLOAT32 ? FloatRows.L : DoubleRows.L);
+        if ((op == Op.SOFTMAX || op == Op.LOG_SOFTMAX) && dtype == DType.FLOAT32 && rows) {
+            return Accuracy.correctlyRounded();
+        }
         return Accuracy.pairwise();
+    }
+
+    /**
+     * As without options, but a temperature T ≠ 1 is applied as {@code (z - m)/T} rounded in the dtype before
+     * the kernel, which costs up to {@code |z - m|/T} ulps like κ: declared as the pairwise class.
+     */
+    @Override
+    public Accuracy accuracy(Op op, DType dtype, Layout layout, SoftmaxOptions options) {
+        return options.temperature() == 1 ? accuracy(op, dtype, layout) : Accuracy.pairwise();
     }
 
     @Override
