@@ -103,11 +103,10 @@ final class DoubleExp {
         }
     }
 
-    // ln 2 in three parts for the split exp: A and B have 42 significant bits each, so n·A and n·B are exact
-    // doubles for |n| <= 2^11, and A + B + C is ln 2 within 2^-143
+    // ln 2 in two parts for the split exp: A has 42 significant bits, so n·A is an exact double for |n| <= 2^11
+    // and d - n·A is exact; A + BC is ln 2 within 2^-102
     static final double LN2_A = 0x1.62e42fefa38p-1;
-    static final double LN2_B = 0x1.ef35793c768p-45;
-    static final double LN2_C = -0x1.9ff0342542fc3p-90;
+    static final double LN2_BC = 0x1.ef35793c7673p-45;
 
     /**
      * As {@link FloatExp#expSplitInto}, for float64: {@code e^(x - m)} as {@code hi + lo} within about 2^-57
@@ -128,11 +127,8 @@ final class DoubleExp {
             dl = dl.blend(0.0, zero);
             DoubleVector t = v.fma(LOG2E, MAGIC);
             DoubleVector n = t.sub(MAGIC);
-            DoubleVector r0 = n.fma(DoubleVector.broadcast(S, -LN2_A), v);
-            DoubleVector r1 = n.mul(LN2_B);
-            DoubleVector rh = r0.sub(r1);
-            DoubleVector b1 = rh.sub(r0);
-            DoubleVector rl = r0.sub(rh.sub(b1)).sub(r1.add(b1)).add(dl).sub(n.mul(LN2_C));
+            DoubleVector rh = n.fma(DoubleVector.broadcast(S, -LN2_A), v);
+            DoubleVector rl = n.fma(DoubleVector.broadcast(S, -LN2_BC), dl);
             DoubleVector q = rh.fma(C13, C12)
                     .fma(rh, DoubleVector.broadcast(S, C11))
                     .fma(rh, DoubleVector.broadcast(S, C10))
@@ -153,7 +149,7 @@ final class DoubleExp {
             DoubleVector e2 = s1.sub(s2).add(h);
             DoubleVector s3 = s2.add(tail);
             DoubleVector e3 = s2.sub(s3).add(tail);
-            DoubleVector pl = s3.fma(rl, e1.add(e2).add(e3).add(r2e.mul(0.5)));
+            DoubleVector pl = s3.fma(rl.mul(0.5).fma(rl, rl), e1.add(e2).add(e3).add(r2e.mul(0.5)));
             if (fast) {
                 DoubleVector sc = t.reinterpretAsLongs().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 52)
                         .reinterpretAsDoubles();
@@ -185,11 +181,8 @@ final class DoubleExp {
         }
         double t = Math.fma(v, LOG2E, MAGIC);
         double n = t - MAGIC;
-        double r0 = Math.fma(n, -LN2_A, v);
-        double r1 = n * LN2_B;
-        double rh = r0 - r1;
-        double b1 = rh - r0;
-        double rl = (((r0 - (rh - b1)) - (r1 + b1)) + dl) - n * LN2_C;
+        double rh = Math.fma(n, -LN2_A, v);
+        double rl = Math.fma(n, -LN2_BC, dl);
         double q = Math.fma(rh, C13, C12);
         q = Math.fma(q, rh, C11);
         q = Math.fma(q, rh, C10);
@@ -210,7 +203,7 @@ final class DoubleExp {
         double e2 = (s1 - s2) + h;
         double s3 = s2 + tail;
         double e3 = (s2 - s3) + tail;
-        double pl = Math.fma(s3, rl, ((e1 + e2) + e3) + r2e * 0.5);
+        double pl = Math.fma(s3, Math.fma(rl * 0.5, rl, rl), ((e1 + e2) + e3) + r2e * 0.5);
         double sc = Double.longBitsToDouble((Double.doubleToRawLongBits(t) + FAST_BIAS + SPLIT_SCALE) << 52);
         lo[li] = pl * sc;
         return s3 * sc;

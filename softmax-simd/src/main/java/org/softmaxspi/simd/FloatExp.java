@@ -104,19 +104,19 @@ final class FloatExp {
         }
     }
 
-    // ln 2 in three parts for the split exp: A and B have 16 significant bits each, so n·A and n·B are exact
-    // floats for |n| <= 2^8, and A + B + C is ln 2 within 2^-62
+    // ln 2 in two parts for the split exp: A has 16 significant bits, so n·A is an exact float for |n| <= 2^8
+    // and d - n·A is exact; A + BC is ln 2 within 2^-44
     static final float LN2_A = 0x1.62e4p-1f;
-    static final float LN2_B = 0x1.7f7ep-20f;
-    static final float LN2_C = -0x1.c610cap-37f;
+    static final float LN2_BC = 0x1.7f7d1cp-20f;
 
     /**
      * {@code e^(x - m)} as an unevaluated sum {@code hi + lo} within about 2^-29 of its value (relative), for the
      * correctly rounded softmax: {@code hi[ho + i]} and {@code lo[loo + i]} for {@code i = 0, step, ... < len},
      * a vector at each i, as {@link #expInto}. {@code x - m} is split exactly into {@code d + dl} (TwoSum);
-     * {@code n = round(d·log2 e)}; {@code r = d - n·ln 2 + dl} as {@code rh + rl} (ln 2 in three parts, the
-     * first two products exact); {@code e^r = 1 + rh + rh²/2 + rh³·Q(rh)} (Taylor to rh^8/8!, truncation
-     * under 2^-32) summed by Fast2Sum into {@code hi + lo}, times {@code 1 + rl}; then both parts times
+     * {@code n = round(d·log2 e)}; {@code r = d - n·ln 2 + dl} as {@code rh + rl}, {@code rh = d - n·A} exact,
+     * {@code rl = dl - n·BC} (one FMA; |rl| < 2^-12); {@code e^rh = 1 + rh + rh²/2 + rh³·Q(rh)} (Taylor to
+     * rh^8/8!, truncation under 2^-32) summed by Fast2Sum into {@code hi + lo}, times
+     * {@code 1 + rl + rl²/2}; then both parts times
      * {@code 2^n} on the fast path, and off it times {@code 2^(n + SPLIT_SCALE)}, which keeps every exp down to
      * {@code e^LO} a normal number (the caller divides the scale out of the sum's reciprocal, so a subnormal
      * result is rounded once). Requires {@code x - m <= 0}: entries below {@link #LO} (and {@code -∞}) give 0
@@ -137,11 +137,8 @@ final class FloatExp {
             dl = dl.blend(0f, zero);
             FloatVector t = v.fma(LOG2E, MAGIC);
             FloatVector n = t.sub(MAGIC);
-            FloatVector r0 = n.fma(FloatVector.broadcast(S, -LN2_A), v);
-            FloatVector r1 = n.mul(LN2_B);
-            FloatVector rh = r0.sub(r1);
-            FloatVector b1 = rh.sub(r0);
-            FloatVector rl = r0.sub(rh.sub(b1)).sub(r1.add(b1)).add(dl).sub(n.mul(LN2_C));
+            FloatVector rh = n.fma(FloatVector.broadcast(S, -LN2_A), v);
+            FloatVector rl = n.fma(FloatVector.broadcast(S, -LN2_BC), dl);
             FloatVector q = rh.fma(C8, C7)
                     .fma(rh, FloatVector.broadcast(S, C6))
                     .fma(rh, FloatVector.broadcast(S, C5))
@@ -157,7 +154,7 @@ final class FloatExp {
             FloatVector e2 = s1.sub(s2).add(h);
             FloatVector s3 = s2.add(tail);
             FloatVector e3 = s2.sub(s3).add(tail);
-            FloatVector pl = s3.fma(rl, e1.add(e2).add(e3).add(r2e.mul(0.5f)));
+            FloatVector pl = s3.fma(rl.mul(0.5f).fma(rl, rl), e1.add(e2).add(e3).add(r2e.mul(0.5f)));
             if (fast) {
                 FloatVector sc = t.reinterpretAsInts().add(FAST_BIAS).lanewise(VectorOperators.LSHL, 23)
                         .reinterpretAsFloats();
@@ -189,11 +186,8 @@ final class FloatExp {
         }
         float t = Math.fma(v, LOG2E, MAGIC);
         float n = t - MAGIC;
-        float r0 = Math.fma(n, -LN2_A, v);
-        float r1 = n * LN2_B;
-        float rh = r0 - r1;
-        float b1 = rh - r0;
-        float rl = (((r0 - (rh - b1)) - (r1 + b1)) + dl) - n * LN2_C;
+        float rh = Math.fma(n, -LN2_A, v);
+        float rl = Math.fma(n, -LN2_BC, dl);
         float q = Math.fma(rh, C8, C7);
         q = Math.fma(q, rh, C6);
         q = Math.fma(q, rh, C5);
@@ -209,7 +203,7 @@ final class FloatExp {
         float e2 = (s1 - s2) + h;
         float s3 = s2 + tail;
         float e3 = (s2 - s3) + tail;
-        float pl = Math.fma(s3, rl, ((e1 + e2) + e3) + r2e * 0.5f);
+        float pl = Math.fma(s3, Math.fma(rl * 0.5f, rl, rl), ((e1 + e2) + e3) + r2e * 0.5f);
         float sc = Float.intBitsToFloat((Float.floatToRawIntBits(t) + FAST_BIAS + SPLIT_SCALE) << 23);
         lo[li] = pl * sc;
         return s3 * sc;
