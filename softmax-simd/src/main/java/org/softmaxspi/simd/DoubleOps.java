@@ -107,25 +107,30 @@ final class DoubleOps {
         }
         int withMax = first;
         double[] lo = DoubleRows.low(k);
-        double[] sums = new double[segs];
+        double[] sums = new double[2 * segs];
         par.run(segs, k, (a, b) -> {
+            double[] pair = new double[2];
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
-                sums[s] = DoubleRows.expSumSplit(z, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
-                        s == withMax ? -1 : 0);
+                DoubleRows.expSumSplit(z, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
+                        s == withMax ? -1 : 0, pair);
+                sums[2 * s] = pair[0];
+                sums[2 * s + 1] = pair[1];
             }
         });
-        double s1 = Sums.sum(sums);
-        double ls = Math.log1p(s1);
-        double lsh = (double) ls;
-        double lsl = (double) (ls - lsh);
+        double[] s1 = new double[2];
+        DoubleRows.sumPairs(sums, s1);
+        double[] ls = new double[2];
+        DoubleRows.logOnePlus(s1, ls);
+        double[] r = new double[2];
+        DoubleRows.reciprocal(s1, fast, r);
         par.run(segs, k, (a, b) -> {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
                 if (log) {
-                    DoubleRows.subtractSplit(z, p, out, p, segment(s, segs, k), mf, lsh, lsl);
+                    DoubleRows.subtractSplit(z, p, out, p, segment(s, segs, k), mf, ls[0], ls[1]);
                 } else {
-                    DoubleRows.scaleSplit(out, p, lo, s * SEGMENT, segment(s, segs, k), 1 + s1, fast);
+                    DoubleRows.scaleSplit(out, p, lo, s * SEGMENT, segment(s, segs, k), r[0], r[1]);
                 }
             }
         });

@@ -106,25 +106,30 @@ final class FloatOps {
         }
         int withMax = first;
         float[] lo = FloatRows.low(k);
-        double[] sums = new double[segs];
+        double[] sums = new double[2 * segs];
         par.run(segs, k, (a, b) -> {
+            double[] pair = new double[2];
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
-                sums[s] = FloatRows.expSumSplit(z, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
-                        s == withMax ? -1 : 0);
+                FloatRows.expSumSplit(z, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
+                        s == withMax ? -1 : 0, pair);
+                sums[2 * s] = pair[0];
+                sums[2 * s + 1] = pair[1];
             }
         });
-        double s1 = Sums.sum(sums);
-        double ls = Math.log1p(s1);
-        float lsh = (float) ls;
-        float lsl = (float) (ls - lsh);
+        double[] s1 = new double[2];
+        FloatRows.sumPairs(sums, s1);
+        float[] ls = new float[2];
+        FloatRows.logOnePlus(s1, ls);
+        float[] r = new float[2];
+        FloatRows.reciprocal(s1, fast, r);
         par.run(segs, k, (a, b) -> {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
                 if (log) {
-                    FloatRows.subtractSplit(z, p, out, p, segment(s, segs, k), mf, lsh, lsl);
+                    FloatRows.subtractSplit(z, p, out, p, segment(s, segs, k), mf, ls[0], ls[1]);
                 } else {
-                    FloatRows.scaleSplit(out, p, lo, s * SEGMENT, segment(s, segs, k), 1 + s1, fast);
+                    FloatRows.scaleSplit(out, p, lo, s * SEGMENT, segment(s, segs, k), r[0], r[1]);
                 }
             }
         });

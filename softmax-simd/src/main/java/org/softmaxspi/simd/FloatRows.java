@@ -228,14 +228,17 @@ final class FloatRows {
         }
         float[] lo = low(k);
         boolean fast = mm[1] - m >= FloatExp.FAST_LO;
-        double s1 = expSumSplit(z, zo, out, oo, lo, 0, k, m, fast, -1);
-        scaleSplit(out, oo, lo, 0, k, 1 + s1, fast);
+        double[] s1 = new double[2];
+        expSumSplit(z, zo, out, oo, lo, 0, k, m, fast, -1, s1);
+        float[] r = new float[2];
+        reciprocal(s1, fast, r);
+        scaleSplit(out, oo, lo, 0, k, r[0], r[1]);
     }
 
     /**
      * Log-softmax of one contiguous row: {@code (z - m) - log S}, with {@code z - m} split exactly, {@code log S}
-     * as {@code log1p(S - 1)} in double ({@code S - 1} from the split sum, so the dominant class keeps its
-     * relative accuracy) and one final rounding ({@link #subtractSplit}).
+     * from {@code S - 1} ({@link #logOnePlus}: the dominant class keeps its relative accuracy) and one final
+     * rounding ({@link #subtractSplit}).
      */
     static void logSoftmax(float[] z, int zo, float[] out, int oo, int k) {
         if (k < L) {
@@ -249,9 +252,11 @@ final class FloatRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double ls = Math.log1p(expSumSplit(z, zo, out, oo, low(k), 0, k, m, mm[1] - m >= FloatExp.FAST_LO, -1));
-        float lsh = (float) ls;
-        subtractSplit(z, zo, out, oo, k, m, lsh, (float) (ls - lsh));
+        double[] s1 = new double[2];
+        expSumSplit(z, zo, out, oo, low(k), 0, k, m, mm[1] - m >= FloatExp.FAST_LO, -1, s1);
+        float[] ls = new float[2];
+        logOnePlus(s1, ls);
+        subtractSplit(z, zo, out, oo, k, m, ls[0], ls[1]);
     }
 
     // ------------------------------------------------------------------ split exps (correctly rounded rows)
@@ -275,26 +280,28 @@ final class FloatRows {
     }
 
     /**
-     * Stores {@code e^(z - m) = out + lo} over k >= L entries and returns {@code start + S} (S the sum of the
-     * exps) in double: {@code start = -1} for a row (or segment) holding its maximum, so that a sum just above
+     * Stores {@code e^(z - m) = out + lo} over k >= L entries and sets {@code sum[0] + sum[1]} to
+     * {@code start + S} (S the sum of the exps), a double-double: {@code start = -1} for a row (or segment) holding its maximum, so that a sum just above
      * 1 keeps the digits of its excess; {@code fast} as for {@link #expSum}. Off the fast path the stored exps
-     * are scaled by {@link #splitScale}; the returned sum is not.
+     * are scaled by {@link #splitScale}; the sum is not.
      */
-    static double expSumSplit(float[] z, int zo, float[] out, int oo, float[] lo, int lo0, int k, float m,
-                              boolean fast, double start) {
+    static void expSumSplit(float[] z, int zo, float[] out, int oo, float[] lo, int lo0, int k, float m,
+                            boolean fast, double start, double[] sum) {
         FloatExp.expSplitInto(z, zo, L, k - k % L, m, out, oo, lo, lo0, fast);
         if (k % L != 0) {
             FloatExp.expSplitInto(z, zo + k - L, L, 1, m, out, oo + k - L, lo, lo0 + k - L, fast);
         }
         double scale = splitScale(fast);
-        return sumSplit(out, oo, lo, lo0, k, start * scale) / scale;
+        sumSplit(out, oo, lo, lo0, k, start * scale, sum);
+        sum[0] /= scale;
+        sum[1] /= scale;
     }
 
     /** Vectors between renormalizations of the per-lane (sum, error) pairs of {@link #sumSplit}. */
     private static final int RENORMALIZE = 64;
 
     /**
-     * {@code start + Σ (hi + lo)} over k >= L entries, in double: two interleaved per-lane sums of the hi parts by
+     * {@code start + Σ (hi + lo)} over k >= L entries, as a double-double into {@code sum}: two interleaved per-lane sums of the hi parts by
      * TwoSum, whose errors and the lo parts go into a per-lane error term, renormalized (Fast2Sum) every
      * {@value #RENORMALIZE} vectors so that the error terms' own rounding stays below 2^-40 of the sum; the two
      * sums joined by TwoSum, then the lanes, the error terms and the last {@code k % L} entries folded by
@@ -302,7 +309,7 @@ final class FloatRows {
      * instead of six, but then every term smaller than their last bit goes whole into the error term, a plain
      * float sum: 1.57 ulps on the suite's long-row trap.)
      */
-    private static double sumSplit(float[] hi, int ho, float[] lo, int lo0, int k, double start) {
+    private static void sumSplit(float[] hi, int ho, float[] lo, int lo0, int k, double start, double[] sum) {
         FloatVector a = FloatVector.zero(S);
         FloatVector ae = a;
         FloatVector b = a;
@@ -347,11 +354,14 @@ final class FloatRows {
         e.intoArray(lanes, L);
         System.arraycopy(hi, ho + whole, lanes, 2 * L, tail);
         System.arraycopy(lo, lo0 + whole, lanes, 2 * L + tail, tail);
-        return foldFrom(start, lanes, lanes.length);
+        foldFrom(start, lanes, lanes.length, sum);
     }
 
-    /** {@code start + Σ t[0 .. n)} in double, in index order, compensated (TwoSum, no branches). */
-    private static double foldFrom(double start, float[] t, int n) {
+    /**
+     * {@code start + Σ t[0 .. n)} in index order, compensated (TwoSum, no branches), as a double-double into
+     * {@code sum} (normalized: {@code sum[1]} is below half an ulp of {@code sum[0]}).
+     */
+    private static void foldFrom(double start, float[] t, int n, double[] sum) {
         double s = start;
         double c = 0;
         for (int i = 0; i < n; i++) {
@@ -361,7 +371,61 @@ final class FloatRows {
             c += (s - (u - bb)) + (v - bb);
             s = u;
         }
-        return s + c;
+        double h = s + c;
+        sum[0] = h;
+        sum[1] = c - (h - s);
+    }
+
+    /**
+     * The reciprocal of {@code S = 1 + s1[0] + s1[1]} (a double-double) times {@code 2^64 / splitScale(fast)},
+     * as two dtype numbers {@code r[0] + r[1]} for {@link #scaleSplit}: {@code 1/S} in double, corrected by
+     * one Newton step in double-double (so that float64 results too are rounded once from within 2^-100).
+     */
+    static void reciprocal(double[] s1, boolean fast, float[] r) {
+        double sh = 1 + s1[0];
+        double bb = sh - 1;
+        double sl = ((1 - (sh - bb)) + (s1[0] - bb)) + s1[1];
+        double f = Math.scalb(1.0, 64) / splitScale(fast);
+        double rh = 1 / sh;
+        double rl = (Math.fma(-sh, rh, 1) - sl * rh) / sh * f;
+        rh *= f;
+        float h = (float) rh;
+        r[0] = h;
+        r[1] = (float) ((rh - h) + rl);
+    }
+
+    /**
+     * {@code log S = log1p(s1[0] + s1[1])} as two dtype numbers {@code ls[0] + ls[1]}: {@code x = log1p(s1[0])}
+     * in double, then one Newton step {@code x + (S - e^x)/e^x} with {@code e^x} from the float64 split exp
+     * (within 2^-57) and {@code S - e^x} formed exactly (both are near S), so that float64 log-probabilities
+     * too are rounded once. {@code S - 1} rather than S keeps the digits of a sum just above 1.
+     */
+    static void logOnePlus(double[] s1, float[] ls) {
+        double x = Math.log1p(s1[0]);
+        double[] lo = new double[1];
+        double down = Math.scalb(1.0, -DoubleExp.SPLIT_SCALE);
+        double eh = DoubleExp.expSplit(x, 0, lo, 0) * down;
+        double el = lo[0] * down;
+        double d = ((1 - eh) + s1[0]) + (s1[1] - el);
+        double xl = d / eh;
+        float h = (float) x;
+        ls[0] = h;
+        ls[1] = (float) ((x - h) + xl);
+    }
+
+    /** The double-double sum of the pairs {@code p[2i] + p[2i + 1]} into {@code sum}. */
+    static void sumPairs(double[] p, double[] sum) {
+        double s = 0;
+        double c = 0;
+        for (double v : p) {
+            double u = s + v;
+            double bb = u - s;
+            c += (s - (u - bb)) + (v - bb);
+            s = u;
+        }
+        double h = s + c;
+        sum[0] = h;
+        sum[1] = c - (h - s);
     }
 
     /** The factor of the stored split exps: 1 on the fast path, else {@code 2^SPLIT_SCALE}. */
@@ -377,14 +441,10 @@ final class FloatRows {
     private static final float RESULT_DOWN = 0x1p-64f;
 
     /**
-     * {@code out = (out + lo)·R} over k >= L entries, R = 1/(sum·splitScale(fast)) split into {@code rh + rl}
-     * (times 2^64, see {@link #RESULT_DOWN}), with one rounding per normal entry:
-     * {@code fma(hi, rh, lo·rh + hi·rl)·2^-64}.
+     * {@code out = (out + lo)·R} over k >= L entries, {@code R = rh + rl} from {@link #reciprocal} (times 2^64,
+     * see {@link #RESULT_DOWN}), with one rounding per normal entry: {@code fma(hi, rh, lo·rh + hi·rl)·2^-64}.
      */
-    static void scaleSplit(float[] out, int oo, float[] lo, int lo0, int k, double sum, boolean fast) {
-        double r = Math.scalb(1 / (sum * splitScale(fast)), 64);
-        float rh = (float) r;
-        float rl = (float) (r - rh);
+    static void scaleSplit(float[] out, int oo, float[] lo, int lo0, int k, float rh, float rl) {
         FloatVector vh = FloatVector.broadcast(S, rh);
         FloatVector vl = FloatVector.broadcast(S, rl);
         int i = 0;
@@ -692,9 +752,12 @@ final class FloatRows {
             return;
         }
         float[] t = new float[2 * k];
-        double r = Math.scalb(1 / ((1 + expShortSplit(z, zo, k, m, t)) * splitScale(false)), 64);
-        float rh = (float) r;
-        float rl = (float) (r - rh);
+        double[] s1 = new double[2];
+        expShortSplit(z, zo, k, m, t, s1);
+        float[] r = new float[2];
+        reciprocal(s1, false, r);
+        float rh = r[0];
+        float rl = r[1];
         for (int j = 0; j < k; j++) {
             float h = t[j];
             out[oo + j] = Math.fma(h, rh, Math.fma(t[k + j], rh, h * rl)) * RESULT_DOWN;
@@ -703,14 +766,16 @@ final class FloatRows {
 
     /**
      * The split exps of k < L entries, scaled by {@code splitScale(false)}, hi into t[0 .. k) and lo into
-     * t[k .. 2k); returns S - 1 (not scaled) in double.
+     * t[k .. 2k); sets {@code s1} to S - 1 (not scaled), a double-double.
      */
-    private static double expShortSplit(float[] z, int zo, int k, float m, float[] t) {
+    private static void expShortSplit(float[] z, int zo, int k, float m, float[] t, double[] s1) {
         for (int j = 0; j < k; j++) {
             t[j] = FloatExp.expSplit(z[zo + j], m, t, k + j);
         }
         double scale = splitScale(false);
-        return foldFrom(-scale, t, 2 * k) / scale;
+        foldFrom(-scale, t, 2 * k, s1);
+        s1[0] /= scale;
+        s1[1] /= scale;
     }
 
     /**
@@ -739,9 +804,12 @@ final class FloatRows {
             fill(out, oo, k, NAN);
             return;
         }
-        double ls = Math.log1p(expShortSplit(z, zo, k, m, new float[2 * k]));
-        float lsh = (float) ls;
-        float lsl = (float) (ls - lsh);
+        double[] s1 = new double[2];
+        expShortSplit(z, zo, k, m, new float[2 * k], s1);
+        float[] ls = new float[2];
+        logOnePlus(s1, ls);
+        float lsh = ls[0];
+        float lsl = ls[1];
         for (int j = 0; j < k; j++) {
             float x = z[zo + j];
             float v = x - m;
