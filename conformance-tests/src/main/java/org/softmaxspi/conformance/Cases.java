@@ -231,6 +231,18 @@ public final class Cases {
         // finite: simd gave ∞ for a mean of 1.09e308; three such rows beside five ordinary ones
         c.add(SuiteCase.of("soak-mean-beside-overflowed-row", new int[] {8, 3}, -1, new double[] {max, -max, 0, -max,
             max, 0, 0, -max, max, 0, 1, 2, 2, 1, 0, 1, 0, 2, -1, 0, 1, 3, 3, 0}, seed + 51));
+        // found by the fixed-seed fuzz suite: a NaN entry that a row's max does not see (past the first vector, or
+        // any in scalar code) beside -∞ entries: simd's correctly rounded log-softmax kept -∞ there, not NaN
+        double[] nanLate = new double[80];
+        for (int i = 0; i < nanLate.length; i++) {
+            nanLate[i] = (i * 7 % 11) - 5;
+        }
+        nanLate[5] = NEG_INF;
+        nanLate[33] = Double.NaN;
+        nanLate[40 + 12] = NEG_INF;
+        c.add(SuiteCase.of("fuzz-nan-past-first-vector-beside-neg-inf", new int[] {2, 40}, -1, nanLate, seed + 52));
+        c.add(SuiteCase.of("fuzz-nan-beside-neg-inf-short", new int[] {2, 3}, -1,
+                new double[] {1, Double.NaN, NEG_INF, 0, NEG_INF, 2}, seed + 53));
         // many small terms after one dominant one: recursive float32 summation loses them
         int k = 100_000;
         double[] trap = new double[k];

@@ -463,9 +463,15 @@ final class DoubleRows {
 
     /**
      * {@code out = (z - m) - (lsh + lsl)} over k >= L entries with one rounding per entry: {@code z - m} and
-     * {@code (z - m) - lsh} by TwoSum, their errors added before the last addition; {@code -∞} stays {@code -∞}.
+     * {@code (z - m) - lsh} by TwoSum, their errors added before the last addition; {@code -∞} stays {@code -∞}
+     * unless the row is NaN (a NaN {@code lsh}).
      */
     static void subtractSplit(double[] z, int zo, double[] out, int oo, int k, double m, double lsh, double lsl) {
+        if (Double.isNaN(lsh)) {
+            // a NaN entry that the max did not see made the sum NaN: the whole row is NaN, -∞ entries too
+            fill(out, oo, k, NAN);
+            return;
+        }
         DoubleVector vm = DoubleVector.broadcast(S, m);
         DoubleVector nm = DoubleVector.broadcast(S, -m);
         DoubleVector vh = DoubleVector.broadcast(S, lsh);
@@ -811,6 +817,10 @@ final class DoubleRows {
         logOnePlus(s1, ls);
         double lsh = ls[0];
         double lsl = ls[1];
+        if (Double.isNaN(lsh)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
         for (int j = 0; j < k; j++) {
             double x = z[zo + j];
             double v = x - m;

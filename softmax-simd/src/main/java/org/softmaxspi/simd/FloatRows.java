@@ -462,9 +462,15 @@ final class FloatRows {
 
     /**
      * {@code out = (z - m) - (lsh + lsl)} over k >= L entries with one rounding per entry: {@code z - m} and
-     * {@code (z - m) - lsh} by TwoSum, their errors added before the last addition; {@code -∞} stays {@code -∞}.
+     * {@code (z - m) - lsh} by TwoSum, their errors added before the last addition; {@code -∞} stays {@code -∞}
+     * unless the row is NaN (a NaN {@code lsh}).
      */
     static void subtractSplit(float[] z, int zo, float[] out, int oo, int k, float m, float lsh, float lsl) {
+        if (Float.isNaN(lsh)) {
+            // a NaN entry that the max did not see made the sum NaN: the whole row is NaN, -∞ entries too
+            fill(out, oo, k, NAN);
+            return;
+        }
         FloatVector vm = FloatVector.broadcast(S, m);
         FloatVector nm = FloatVector.broadcast(S, -m);
         FloatVector vh = FloatVector.broadcast(S, lsh);
@@ -810,6 +816,10 @@ final class FloatRows {
         logOnePlus(s1, ls);
         float lsh = ls[0];
         float lsl = ls[1];
+        if (Float.isNaN(lsh)) {
+            fill(out, oo, k, NAN);
+            return;
+        }
         for (int j = 0; j < k; j++) {
             float x = z[zo + j];
             float v = x - m;
