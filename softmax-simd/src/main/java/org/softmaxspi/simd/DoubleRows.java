@@ -501,18 +501,6 @@ final class DoubleRows {
         }
     }
 
-    /** out[oo + i] = (z[zo + i] - m) - ls over k >= L entries. */
-    static void subtract(double[] z, int zo, double[] out, int oo, int k, double m, double ls) {
-        DoubleVector vm = DoubleVector.broadcast(S, m);
-        int i = 0;
-        for (; i <= k - L; i += L) {
-            DoubleVector.fromArray(S, z, zo + i).sub(vm).sub(ls).intoArray(out, oo + i);
-        }
-        if (i < k) {
-            DoubleVector.fromArray(S, z, zo + k - L).sub(vm).sub(ls).intoArray(out, oo + k - L);
-        }
-    }
-
     /** The K×K Jacobian of one contiguous row of logits into out[jo .. jo + k²). */
     static void jacobian(double[] z, int zo, int k, double[] out, int jo) {
         softmax(z, zo, out, jo, k); // y in the block's first row, overwritten last

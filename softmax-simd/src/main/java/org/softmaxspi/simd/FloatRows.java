@@ -500,18 +500,6 @@ final class FloatRows {
         }
     }
 
-    /** out[oo + i] = (z[zo + i] - m) - ls over k >= L entries. */
-    static void subtract(float[] z, int zo, float[] out, int oo, int k, float m, float ls) {
-        FloatVector vm = FloatVector.broadcast(S, m);
-        int i = 0;
-        for (; i <= k - L; i += L) {
-            FloatVector.fromArray(S, z, zo + i).sub(vm).sub(ls).intoArray(out, oo + i);
-        }
-        if (i < k) {
-            FloatVector.fromArray(S, z, zo + k - L).sub(vm).sub(ls).intoArray(out, oo + k - L);
-        }
-    }
-
     /** The K×K Jacobian of one contiguous row of logits into out[jo .. jo + k²). */
     static void jacobian(float[] z, int zo, int k, float[] out, int jo) {
         softmax(z, zo, out, jo, k); // y in the block's first row, overwritten last
