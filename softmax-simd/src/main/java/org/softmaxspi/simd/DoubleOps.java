@@ -120,10 +120,14 @@ final class DoubleOps {
         });
         double[] s1 = new double[2];
         DoubleRows.sumPairs(sums, s1);
+        // log S for the log-softmax, R = 1/S for the softmax: only the one this call needs
         double[] ls = new double[2];
-        DoubleRows.logOnePlus(s1, ls);
         double[] r = new double[2];
-        DoubleRows.reciprocal(s1, fast, r);
+        if (log) {
+            DoubleRows.logOnePlus(s1, ls);
+        } else {
+            DoubleRows.reciprocal(s1, fast, r);
+        }
         par.run(segs, k, (a, b) -> {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;

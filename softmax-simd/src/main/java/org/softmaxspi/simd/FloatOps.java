@@ -119,10 +119,14 @@ final class FloatOps {
         });
         double[] s1 = new double[2];
         FloatRows.sumPairs(sums, s1);
+        // log S for the log-softmax, R = 1/S for the softmax: only the one this call needs
         float[] ls = new float[2];
-        FloatRows.logOnePlus(s1, ls);
         float[] r = new float[2];
-        FloatRows.reciprocal(s1, fast, r);
+        if (log) {
+            FloatRows.logOnePlus(s1, ls);
+        } else {
+            FloatRows.reciprocal(s1, fast, r);
+        }
         par.run(segs, k, (a, b) -> {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
