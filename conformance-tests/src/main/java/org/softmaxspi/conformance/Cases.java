@@ -243,6 +243,10 @@ public final class Cases {
         c.add(SuiteCase.of("fuzz-nan-past-first-vector-beside-neg-inf", new int[] {2, 40}, -1, nanLate, seed + 52));
         c.add(SuiteCase.of("fuzz-nan-beside-neg-inf-short", new int[] {2, 3}, -1,
                 new double[] {1, Double.NaN, NEG_INF, 0, NEG_INF, 2}, seed + 53));
+        // found by the fuzz properties: a dominant class whose log-probability, -(S - 1) = -8.4e-207, is far below
+        // an ulp of 1 (simd's log1p by a Newton step through the exp was 1.15 ulps off in float64)
+        c.add(SuiteCase.of("fuzz-dominant-log-probability-tiny", new int[] {1, 10}, -1,
+                new double[] {0, -1, -1, 0.69, -0.12, 2.5, -0.3, 0.01, -11.45, 477.43}, seed + 54));
         // many small terms after one dominant one: recursive float32 summation loses them
         int k = 100_000;
         double[] trap = new double[k];

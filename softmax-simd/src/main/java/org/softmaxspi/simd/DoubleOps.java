@@ -6,12 +6,13 @@ import org.softmaxspi.api.Reduction;
 
 /**
  * The float64 operations over a whole {@link Layout}: rows of the last axis are used in place;
- * softmax and log-softmax along an inner axis sweep contiguous row segments of 256 to 511 columns
- * ({@link DoubleRows#sweep}), and so do the backward passes ({@link DoubleRows#backwardSweep});
- * cross-entropy with labels along an inner axis runs the softmax sweep and fixes up the label
- * entries; with probability targets it transposes L slices at a time (a k×L block) into L
- * contiguous rows, runs the row kernel and transposes back; an inner dimension shorter than L
- * gathers each slice on its own.
+ * softmax and log-softmax along an inner axis, and cross-entropy with probability targets, transpose
+ * L slices at a time (a k×L block) into L contiguous rows, run the row kernel and transpose back, so
+ * that every axis gets the last axis's bits (an inner dimension shorter than L, or a block over
+ * {@value #MAX_BLOCK} entries, gathers each slice on its own; a slice of at least 2·SEGMENT entries is
+ * gathered and run as a long row); the backward passes sweep contiguous
+ * row segments of 256 to 511 columns ({@link DoubleRows#backwardSweep}); cross-entropy with labels
+ * along an inner axis runs the softmax sweep ({@link DoubleRows#sweep}) and fixes up the label entries.
  */
 final class DoubleOps {
 
@@ -31,7 +32,11 @@ final class DoubleOps {
 
     // ------------------------------------------------------------------ softmax, log-softmax
 
-    void softmax(double[] z, Layout l, double[] out, boolean log) {
+    /**
+     * Softmax ({@code log} false) or log-softmax of {@code z} into {@code out}; with {@code zl} (else null) of
+     * the pairs {@code z + zl} (see {@link DoubleRows#softmax}).
+     */
+    void softmax(double[] z, double[] zl, Layout l, double[] out, boolean log) {
         int k = l.axisLength();
         int rows = l.rows();
         if (k == 0 || rows == 0) {
@@ -41,31 +46,75 @@ final class DoubleOps {
         int inner = l.inner();
         if (inner == 1 && k >= 2 * SEGMENT) {
             for (int r = 0; r < rows; r++) {
-                longRow(z, r * k, out, k, log);
+                longRow(z, zl, r * k, out, k, log);
             }
         } else if (inner == 1) {
             if (par.serial(work, rows)) {
-                lastAxis(z, out, k, log, 0, rows);
+                lastAxis(z, zl, out, k, log, 0, rows);
             } else {
-                par.run(rows, work, (a, b) -> lastAxis(z, out, k, log, a, b));
+                par.run(rows, work, (a, b) -> lastAxis(z, zl, out, k, log, a, b));
             }
-        } else if (inner >= DoubleRows.L) {
-            sweepUnits(l, work, (o, c0, c1) -> DoubleRows.sweep(z, out, o * k * inner, k, inner, c0, c1, log, null, null));
+        } else if (k >= 2 * SEGMENT) {
+            // each slice gathered into a row and run as the last axis runs it (the same bits)
+            double[] zb = new double[k];
+            double[] zlb = zl == null ? null : new double[k];
+            double[] ob = new double[k];
+            for (int r = 0; r < rows; r++) {
+                int start = l.rowStart(r);
+                gather(z, start, inner, k, zb);
+                if (zl != null) {
+                    gather(zl, start, inner, k, zlb);
+                }
+                longRow(zb, zlb, 0, ob, k, log);
+                scatter(ob, out, start, inner, k);
+            }
+        } else if (blocked(inner, k)) {
+            int groups = groups(inner);
+            par.run(l.outer() * groups, work, (a, b) -> softmaxBlocks(z, zl, l, out, log, groups, a, b));
         } else {
             par.run(rows, work, (a, b) -> {
                 double[] zb = new double[k];
+                double[] zlb = zl == null ? null : new double[k];
                 double[] ob = new double[k];
                 for (int r = a; r < b; r++) {
                     int start = l.rowStart(r);
                     gather(z, start, inner, k, zb);
-                    if (log) {
-                        DoubleRows.logSoftmax(zb, 0, ob, 0, k);
-                    } else {
-                        DoubleRows.softmax(zb, 0, ob, 0, k);
+                    if (zl != null) {
+                        gather(zl, start, inner, k, zlb);
                     }
+                    row(zb, zlb, 0, ob, 0, k, log);
                     scatter(ob, out, start, inner, k);
                 }
             });
+        }
+    }
+
+    private static void row(double[] z, double[] zl, int zo, double[] out, int oo, int k, boolean log) {
+        if (log) {
+            DoubleRows.logSoftmax(z, zl, zo, out, oo, k);
+        } else {
+            DoubleRows.softmax(z, zl, zo, out, oo, k);
+        }
+    }
+
+    /** Softmax or log-softmax along an inner axis, L slices at a time in transposed blocks (units as {@link #ceBlocks}). */
+    private static void softmaxBlocks(double[] z, double[] zl, Layout l, double[] out, boolean log, int groups,
+                                      int from, int to) {
+        int k = l.axisLength();
+        int inner = l.inner();
+        double[] zb = new double[L * k];
+        double[] zlb = zl == null ? null : new double[L * k];
+        double[] ob = new double[L * k];
+        for (int u = from; u < to; u++) {
+            int start = l.rowStart(firstRow(u, inner, groups));
+            gatherBlock(z, start, inner, k, zb);
+            if (zl != null) {
+                gatherBlock(zl, start, inner, k, zlb);
+            }
+            for (int lane = 0; lane < L; lane++) {
+                row(zb, zlb, lane * k, ob, lane * k, k, log);
+            }
+            scatterBlock(ob, out, start, inner, k);
         }
     }
 
@@ -76,7 +125,7 @@ final class DoubleOps {
      * segment sums added with a compensated sum, then the scaling, as {@link DoubleRows#softmax} does for a row.
      * Segment bounds do not depend on the thread count, so neither do the results.
      */
-    private void longRow(double[] z, int o, double[] out, int k, boolean log) {
+    private void longRow(double[] z, double[] zl, int o, double[] out, int k, boolean log) {
         int segs = k / SEGMENT;
         double[] max = new double[segs];
         double[] min = new double[segs];
@@ -112,7 +161,7 @@ final class DoubleOps {
             double[] pair = new double[2];
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
-                DoubleRows.expSumSplit(z, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
+                DoubleRows.expSumSplit(z, zl, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
                         s == withMax ? -1 : 0, pair);
                 sums[2 * s] = pair[0];
                 sums[2 * s + 1] = pair[1];
@@ -132,7 +181,7 @@ final class DoubleOps {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
                 if (log) {
-                    DoubleRows.subtractSplit(z, p, out, p, segment(s, segs, k), mf, ls[0], ls[1]);
+                    DoubleRows.subtractSplit(z, zl, p, out, p, segment(s, segs, k), mf, ls[0], ls[1]);
                 } else {
                     DoubleRows.scaleSplit(out, p, lo, s * SEGMENT, segment(s, segs, k), r[0], r[1]);
                 }
@@ -166,13 +215,9 @@ final class DoubleOps {
         return s == segs - 1 ? k - s * SEGMENT : SEGMENT;
     }
 
-    private static void lastAxis(double[] z, double[] out, int k, boolean log, int from, int to) {
+    private static void lastAxis(double[] z, double[] zl, double[] out, int k, boolean log, int from, int to) {
         for (int r = from, o = from * k; r < to; r++, o += k) {
-            if (log) {
-                DoubleRows.logSoftmax(z, o, out, o, k);
-            } else {
-                DoubleRows.softmax(z, o, out, o, k);
-            }
+            row(z, zl, o, out, o, k, log);
         }
     }
 
@@ -237,7 +282,8 @@ final class DoubleOps {
 
     // ------------------------------------------------------------------ Jacobian
 
-    void jacobian(double[] z, Layout l, double[] out) {
+    /** The Jacobian of the softmax of {@code z} (with {@code zl}: of {@code z + zl}) into {@code out}. */
+    void jacobian(double[] z, double[] zl, Layout l, double[] out) {
         int k = l.axisLength();
         int rows = l.rows();
         if (k == 0 || rows == 0) {
@@ -248,18 +294,22 @@ final class DoubleOps {
         int kk = k * k;
         if (inner == 1 && par.serial(work, rows)) {
             for (int r = 0; r < rows; r++) {
-                DoubleRows.jacobian(z, r * k, k, out, r * kk);
+                DoubleRows.jacobian(z, zl, r * k, k, out, r * kk);
             }
             return;
         }
         par.run(rows, work, (a, b) -> {
             double[] zb = inner == 1 ? null : new double[k];
+            double[] zlb = inner == 1 || zl == null ? null : new double[k];
             for (int r = a; r < b; r++) {
                 if (inner == 1) {
-                    DoubleRows.jacobian(z, r * k, k, out, r * kk);
+                    DoubleRows.jacobian(z, zl, r * k, k, out, r * kk);
                 } else {
                     gather(z, l.rowStart(r), inner, k, zb);
-                    DoubleRows.jacobian(zb, 0, k, out, r * kk);
+                    if (zlb != null) {
+                        gather(zl, l.rowStart(r), inner, k, zlb);
+                    }
+                    DoubleRows.jacobian(zb, zlb, 0, k, out, r * kk);
                 }
             }
         });
@@ -416,7 +466,7 @@ final class DoubleOps {
         int base = o * k * inner;
         double[] m = new double[w];
         double[] logS = new double[w];
-        DoubleRows.sweep(z, grad, base, k, inner, c0, c1, false, m, logS);
+        DoubleRows.sweep(z, grad, base, k, inner, c0, c1, m, logS);
         int[] at = new int[w];
         double[] yLabel = new double[w];
         for (int i = 0; i < w; i++) {

@@ -12,9 +12,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Contiguous rows ({@code k >= L}, L the lanes of the preferred species) are processed in whole
  * vectors; the tail is one more vector ending at the row's end, overlapping the previous one (the
  * shared lanes get the same bits again; sums take the tail's new lanes only). Rows shorter than L run the same
- * arithmetic in scalar code. Along an axis that is not the last ({@code inner >= L}) the sweeps
- * read contiguous row segments, with vectors across the inner dimension (one slice per lane) and
- * per-column sums kept in arrays.
+ * arithmetic in scalar code. Along an axis that is not the last ({@code inner >= L}) the backward
+ * sweeps and cross-entropy's softmax sweep read contiguous row segments, with vectors across the
+ * inner dimension (one slice per lane) and per-column sums kept in arrays.
  *
  * <p>Every row is always computed by the same code in the same order, whichever thread runs it and
  * however the rows are split, so results are bit-for-bit reproducible.
@@ -213,11 +213,13 @@ final class DoubleRows {
      * Softmax of one contiguous row, correctly rounded in practice: each {@code e^(z - m)} as {@code hi + lo}
      * ({@link DoubleExp#expSplitInto}: hi into out, lo into this thread's {@link #low} room), their sum by
      * TwoSum per lane, folded in double, and {@code y = hi·R + lo·R} with one final rounding
-     * ({@link #scaleSplit}); see the README's accuracy section for the error budget.
+     * ({@link #scaleSplit}); see the README's accuracy section for the error budget. With {@code zl} (else null)
+     * the logits are the pairs {@code z + zl} (a temperature's {@code (z - m)/T} to twice the dtype's precision,
+     * see {@link #addLowParts}), read at the same offset.
      */
-    static void softmax(double[] z, int zo, double[] out, int oo, int k) {
+    static void softmax(double[] z, double[] zl, int zo, double[] out, int oo, int k) {
         if (k < L) {
-            softmaxShort(z, zo, out, oo, k);
+            softmaxShort(z, zl, zo, out, oo, k);
             return;
         }
         double[] mm = new double[2];
@@ -230,7 +232,7 @@ final class DoubleRows {
         double[] lo = low(k);
         boolean fast = mm[1] - m >= DoubleExp.FAST_LO;
         double[] s1 = new double[2];
-        expSumSplit(z, zo, out, oo, lo, 0, k, m, fast, -1, s1);
+        expSumSplit(z, zl, zo, out, oo, lo, 0, k, m, fast, -1, s1);
         double[] r = new double[2];
         reciprocal(s1, fast, r);
         scaleSplit(out, oo, lo, 0, k, r[0], r[1]);
@@ -239,11 +241,11 @@ final class DoubleRows {
     /**
      * Log-softmax of one contiguous row: {@code (z - m) - log S}, with {@code z - m} split exactly, {@code log S}
      * from {@code S - 1} ({@link #logOnePlus}: the dominant class keeps its relative accuracy) and one final
-     * rounding ({@link #subtractSplit}).
+     * rounding ({@link #subtractSplit}); {@code zl} as for {@link #softmax}.
      */
-    static void logSoftmax(double[] z, int zo, double[] out, int oo, int k) {
+    static void logSoftmax(double[] z, double[] zl, int zo, double[] out, int oo, int k) {
         if (k < L) {
-            logSoftmaxShort(z, zo, out, oo, k);
+            logSoftmaxShort(z, zl, zo, out, oo, k);
             return;
         }
         double[] mm = new double[2];
@@ -254,10 +256,10 @@ final class DoubleRows {
             return;
         }
         double[] s1 = new double[2];
-        expSumSplit(z, zo, out, oo, low(k), 0, k, m, mm[1] - m >= DoubleExp.FAST_LO, -1, s1);
+        expSumSplit(z, zl, zo, out, oo, low(k), 0, k, m, mm[1] - m >= DoubleExp.FAST_LO, -1, s1);
         double[] ls = new double[2];
         logOnePlus(s1, ls);
-        subtractSplit(z, zo, out, oo, k, m, ls[0], ls[1]);
+        subtractSplit(z, zl, zo, out, oo, k, m, ls[0], ls[1]);
     }
 
     // ------------------------------------------------------------------ split exps (correctly rounded rows)
@@ -284,18 +286,39 @@ final class DoubleRows {
      * Stores {@code e^(z - m) = out + lo} over k >= L entries and sets {@code sum[0] + sum[1]} to
      * {@code start + S} (S the sum of the exps), a double-double: {@code start = -1} for a row (or segment) holding its maximum, so that a sum just above
      * 1 keeps the digits of its excess; {@code fast} as for {@link #expSum}. Off the fast path the stored exps
-     * are scaled by {@link #splitScale}; the sum is not.
+     * are scaled by {@link #splitScale}; the sum is not. With {@code zl} (else null) the exps are of
+     * {@code z + zl - m} ({@link #addLowParts}).
      */
-    static void expSumSplit(double[] z, int zo, double[] out, int oo, double[] lo, int lo0, int k, double m,
+    static void expSumSplit(double[] z, double[] zl, int zo, double[] out, int oo, double[] lo, int lo0, int k, double m,
                             boolean fast, double start, double[] sum) {
         DoubleExp.expSplitInto(z, zo, L, k - k % L, m, out, oo, lo, lo0, fast);
         if (k % L != 0) {
             DoubleExp.expSplitInto(z, zo + k - L, L, 1, m, out, oo + k - L, lo, lo0 + k - L, fast);
         }
+        if (zl != null) {
+            addLowParts(out, oo, lo, lo0, zl, zo, k);
+        }
         double scale = splitScale(fast);
-        sumSplit(out, oo, lo, lo0, k, start * scale, sum);
+        sumSplit(out, oo, lo, lo0, k, start * scale, (double) scale, sum);
         sum[0] /= scale;
         sum[1] /= scale;
+    }
+
+    /**
+     * {@code e^(x + xl) = (hi + lo)·(1 + xl)} for the low parts {@code xl} of the logits, over k entries:
+     * {@code lo += hi·xl}. A low part is at most half an ulp of {@code x} (2^-18 for a float64 x above e's
+     * underflow, 2^-44 for double64), so the dropped {@code xl²/2} and {@code lo·xl} stay under 2^-36 (2^-88) of
+     * the exp. Each entry once (a scalar tail, not an overlapping vector).
+     */
+    private static void addLowParts(double[] hi, int ho, double[] lo, int lo0, double[] xl, int xo, int k) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector.fromArray(S, hi, ho + i).fma(DoubleVector.fromArray(S, xl, xo + i),
+                    DoubleVector.fromArray(S, lo, lo0 + i)).intoArray(lo, lo0 + i);
+        }
+        for (; i < k; i++) {
+            lo[lo0 + i] = Math.fma(hi[ho + i], xl[xo + i], lo[lo0 + i]);
+        }
     }
 
     /** Vectors between renormalizations of the per-lane (sum, error) pairs of {@link #sumSplit}. */
@@ -308,31 +331,41 @@ final class DoubleRows {
      * sums joined by TwoSum, then the lanes, the error terms and the last {@code k % L} entries folded by
      * {@link #foldFrom}. (Accumulators that start at a bound of the terms would allow Fast2Sum, three operations
      * instead of six, but then every term smaller than their last bit goes whole into the error term, a plain
-     * double sum: 1.57 ulps on the suite's long-row trap.)
+     * double sum: 1.57 ulps on the suite's long-row trap.) The hi parts equal to {@code unit} (the exps of the
+     * maxima, 1 times the scale) are counted apart and added to {@code start} first: with start = -1 they cancel
+     * exactly, so that a sum of the others far below an ulp of 1 keeps its own digits instead of going into the
+     * error term of the lane that holds the 1 (1.15 ulps on a double64 log-probability of -8.4e-207).
      */
-    private static void sumSplit(double[] hi, int ho, double[] lo, int lo0, int k, double start, double[] sum) {
+    private static void sumSplit(double[] hi, int ho, double[] lo, int lo0, int k, double start, double unit,
+                                 double[] sum) {
         DoubleVector a = DoubleVector.zero(S);
         DoubleVector ae = a;
         DoubleVector b = a;
         DoubleVector be = a;
+        DoubleVector ones = a;
         int whole = k - k % L;
         int i = 0;
         while (i < whole) {
             int end = Math.min(whole, i + RENORMALIZE * L);
             for (; i <= end - 2 * L; i += 2 * L) {
-                DoubleVector x = DoubleVector.fromArray(S, hi, ho + i);
+                DoubleVector xa = DoubleVector.fromArray(S, hi, ho + i);
+                DoubleVector x = xa.blend(ZERO, xa.eq(unit));
+                DoubleVector ya = DoubleVector.fromArray(S, hi, ho + i + L);
+                DoubleVector y = ya.blend(ZERO, ya.eq(unit));
+                ones = ones.add(xa.sub(x)).add(ya.sub(y));
                 DoubleVector s = a.add(x);
                 DoubleVector bb = s.sub(a);
                 ae = ae.add(a.sub(s.sub(bb)).add(x.sub(bb))).add(DoubleVector.fromArray(S, lo, lo0 + i));
                 a = s;
-                DoubleVector y = DoubleVector.fromArray(S, hi, ho + i + L);
                 DoubleVector t = b.add(y);
                 DoubleVector cc = t.sub(b);
                 be = be.add(b.sub(t.sub(cc)).add(y.sub(cc))).add(DoubleVector.fromArray(S, lo, lo0 + i + L));
                 b = t;
             }
             if (i < end) {
-                DoubleVector x = DoubleVector.fromArray(S, hi, ho + i);
+                DoubleVector xa = DoubleVector.fromArray(S, hi, ho + i);
+                DoubleVector x = xa.blend(ZERO, xa.eq(unit));
+                ones = ones.add(xa.sub(x));
                 DoubleVector s = a.add(x);
                 DoubleVector bb = s.sub(a);
                 ae = ae.add(a.sub(s.sub(bb)).add(x.sub(bb))).add(DoubleVector.fromArray(S, lo, lo0 + i));
@@ -350,31 +383,46 @@ final class DoubleRows {
         DoubleVector bb = s.sub(a);
         DoubleVector e = a.sub(s.sub(bb)).add(b.sub(bb)).add(ae).add(be);
         int tail = k - whole;
-        double[] lanes = new double[2 * L + 2 * tail];
-        s.intoArray(lanes, 0);
-        e.intoArray(lanes, L);
-        System.arraycopy(hi, ho + whole, lanes, 2 * L, tail);
-        System.arraycopy(lo, lo0 + whole, lanes, 2 * L + tail, tail);
+        double[] lanes = new double[3 * L + 2 * tail];
+        ones.intoArray(lanes, 0);
+        s.intoArray(lanes, L);
+        e.intoArray(lanes, 2 * L);
+        for (int j = 0; j < tail; j++) {
+            double h = hi[ho + whole + j];
+            boolean one = h == unit;
+            lanes[0] += one ? unit : 0; // exact: a count times the unit
+            lanes[3 * L + j] = one ? 0 : h;
+        }
+        System.arraycopy(lo, lo0 + whole, lanes, 3 * L + tail, tail);
         foldFrom(start, lanes, lanes.length, sum);
     }
 
     /**
-     * {@code start + Σ t[0 .. n)} in index order, compensated (TwoSum, no branches), as a double-double into
-     * {@code sum} (normalized: {@code sum[1]} is below half an ulp of {@code sum[0]}).
+     * {@code start + Σ t[0 .. n)} in index order as a double-double into {@code sum} ({@link #addTo}: when
+     * {@code start} and the row's 1 cancel, the small terms after them keep about 106 bits, which a plain sum of
+     * the TwoSum errors does not: 1.15 ulps on a double64 log-probability of -8.4e-207).
      */
     private static void foldFrom(double start, double[] t, int n, double[] sum) {
-        double s = start;
-        double c = 0;
+        sum[0] = start;
+        sum[1] = 0;
         for (int i = 0; i < n; i++) {
-            double v = t[i];
-            double u = s + v;
-            double bb = u - s;
-            c += (s - (u - bb)) + (v - bb);
-            s = u;
+            addTo(sum, t[i]);
         }
-        double h = s + c;
-        sum[0] = h;
-        sum[1] = c - (h - s);
+    }
+
+    /**
+     * {@code acc = acc + v} for a normalized double-double {@code acc[0] + acc[1]}: TwoSum of the high parts, the
+     * error plus the low part, and a TwoSum to renormalize (no branches; exact when the high parts cancel).
+     */
+    private static void addTo(double[] acc, double v) {
+        double h = acc[0];
+        double s = h + v;
+        double bb = s - h;
+        double e = ((h - (s - bb)) + (v - bb)) + acc[1];
+        double u = s + e;
+        double cc = u - s;
+        acc[1] = (s - (u - cc)) + (e - cc);
+        acc[0] = u;
     }
 
     /**
@@ -399,34 +447,42 @@ final class DoubleRows {
      * {@code log S = log1p(s1[0] + s1[1])} as two dtype numbers {@code ls[0] + ls[1]}: {@code x = log1p(s1[0])}
      * in double, then one Newton step {@code x + (S - e^x)/e^x} with {@code e^x} from the double64 split exp
      * (within 2^-57) and {@code S - e^x} formed exactly (both are near S), so that double64 log-probabilities
-     * too are rounded once. {@code S - 1} rather than S keeps the digits of a sum just above 1.
+     * too are rounded once. {@code S - 1} rather than S keeps the digits of a sum just above 1. Below
+     * {@link #SERIES} the split exp's low part, which then carries all of {@code e^x - 1}, is only as good as
+     * one double (a few roundings of x itself); there {@code log1p(s) = s - s²/2 + s³/3} is exact to 2^-90 of
+     * itself and is used instead.
      */
     static void logOnePlus(double[] s1, double[] ls) {
-        double x = Math.log1p(s1[0]);
-        double[] lo = new double[1];
-        double down = Math.scalb(1.0, -DoubleExp.SPLIT_SCALE);
-        double eh = DoubleExp.expSplit(x, 0, lo, 0) * down;
-        double el = lo[0] * down;
-        double d = ((1 - eh) + s1[0]) + (s1[1] - el);
-        double xl = d / eh;
+        double x;
+        double xl;
+        if (s1[0] < SERIES) {
+            double s = s1[0];
+            x = s;
+            xl = s1[1] + s * s * (s * (1.0 / 3) - 0.5);
+        } else {
+            x = Math.log1p(s1[0]);
+            double[] lo = new double[1];
+            double down = Math.scalb(1.0, -DoubleExp.SPLIT_SCALE);
+            double eh = DoubleExp.expSplit(x, 0, lo, 0) * down;
+            double el = lo[0] * down;
+            double d = ((1 - eh) + s1[0]) + (s1[1] - el);
+            xl = d / eh;
+        }
         double h = (double) x;
         ls[0] = h;
         ls[1] = (double) ((x - h) + xl);
     }
 
-    /** The double-double sum of the pairs {@code p[2i] + p[2i + 1]} into {@code sum}. */
+    /** Where {@link #logOnePlus} takes the series instead of the Newton step through the exp. */
+    private static final double SERIES = 0x1p-30;
+
+    /** The double-double sum of the pairs {@code p[2i] + p[2i + 1]} into {@code sum} ({@link #addTo}). */
     static void sumPairs(double[] p, double[] sum) {
-        double s = 0;
-        double c = 0;
+        sum[0] = 0;
+        sum[1] = 0;
         for (double v : p) {
-            double u = s + v;
-            double bb = u - s;
-            c += (s - (u - bb)) + (v - bb);
-            s = u;
+            addTo(sum, v);
         }
-        double h = s + c;
-        sum[0] = h;
-        sum[1] = c - (h - s);
     }
 
     /** The factor of the stored split exps: 1 on the fast path, else {@code 2^SPLIT_SCALE}. */
@@ -464,12 +520,18 @@ final class DoubleRows {
     /**
      * {@code out = (z - m) - (lsh + lsl)} over k >= L entries with one rounding per entry: {@code z - m} and
      * {@code (z - m) - lsh} by TwoSum, their errors added before the last addition; {@code -∞} stays {@code -∞}
-     * unless the row is NaN (a NaN {@code lsh}).
+     * unless the row is NaN (a NaN {@code lsh}). With {@code zl} (else null), of {@code z + zl} and m = 0
+     * ({@link #subtractPairs}).
      */
-    static void subtractSplit(double[] z, int zo, double[] out, int oo, int k, double m, double lsh, double lsl) {
+    static void subtractSplit(double[] z, double[] zl, int zo, double[] out, int oo, int k, double m, double lsh,
+                              double lsl) {
         if (Double.isNaN(lsh)) {
             // a NaN entry that the max did not see made the sum NaN: the whole row is NaN, -∞ entries too
             fill(out, oo, k, NAN);
+            return;
+        }
+        if (zl != null) {
+            subtractPairs(z, zl, zo, out, oo, k, lsh, lsl);
             return;
         }
         DoubleVector vm = DoubleVector.broadcast(S, m);
@@ -501,9 +563,51 @@ final class DoubleRows {
         }
     }
 
-    /** The K×K Jacobian of one contiguous row of logits into out[jo .. jo + k²). */
-    static void jacobian(double[] z, int zo, int k, double[] out, int jo) {
-        softmax(z, zo, out, jo, k); // y in the block's first row, overwritten last
+    /**
+     * {@code out = (z + zl) - (lsh + lsl)} for logits already shifted by their max (m = 0), one rounding per
+     * entry: {@code z - lsh} by TwoSum, its error and {@code zl - lsl} added before the last addition.
+     */
+    private static void subtractPairs(double[] z, double[] zl, int zo, double[] out, int oo, int k, double lsh,
+                                      double lsl) {
+        DoubleVector vh = DoubleVector.broadcast(S, lsh);
+        DoubleVector nh = DoubleVector.broadcast(S, -lsh);
+        DoubleVector vl = DoubleVector.broadcast(S, lsl);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            DoubleVector v = DoubleVector.fromArray(S, z, zo + i);
+            DoubleVector d = v.sub(vh);
+            DoubleVector cc = d.sub(v);
+            DoubleVector de = v.sub(d.sub(cc)).add(nh.sub(cc));
+            DoubleVector dl = DoubleVector.fromArray(S, zl, zo + i).sub(vl);
+            d.add(de.add(dl)).blend(v, v.eq(NEG_INF)).intoArray(out, oo + i);
+        }
+        for (; i < k; i++) {
+            double v = z[zo + i];
+            double d = v - lsh;
+            double cc = d - v;
+            double de = (v - (d - cc)) + (-lsh - cc);
+            out[oo + i] = v == NEG_INF ? v : d + (de + (zl[zo + i] - lsl));
+        }
+    }
+
+    /**
+     * The K×K Jacobian of one contiguous row of logits ({@code zl} as for {@link #softmax}) into
+     * out[jo .. jo + k²): {@code y_i(δ_ij - y_j)}, the diagonal of the largest y as {@code y_i·Σ_{j≠i} y_j}
+     * (1 - y_i without its cancellation: every other y is at most 1/2, so 1 - y_j is exact enough as it is).
+     */
+    static void jacobian(double[] z, double[] zl, int zo, int k, double[] out, int jo) {
+        softmax(z, zl, zo, out, jo, k); // y in the block's first row, overwritten last
+        int top = 0;
+        for (int j = 1; j < k; j++) {
+            if (out[jo + j] > out[jo + top]) {
+                top = j;
+            }
+        }
+        double others = 0;
+        for (int j = 0; j < k; j++) {
+            others += j == top ? 0 : out[jo + j];
+        }
+        double topOthers = (double) others;
         for (int i = k - 1; i >= 0; i--) {
             double yi = out[jo + i];
             double ni = -yi;
@@ -515,7 +619,7 @@ final class DoubleRows {
             for (; j < k; j++) {
                 out[ro + j] = out[jo + j] * ni;
             }
-            out[ro + i] = yi * (ONE - yi);
+            out[ro + i] = yi * (i == top ? topOthers : ONE - yi);
         }
     }
 
@@ -740,7 +844,7 @@ final class DoubleRows {
     }
 
     /** {@link #softmax} of k < L entries: the same arithmetic in scalar code. */
-    static void softmaxShort(double[] z, int zo, double[] out, int oo, int k) {
+    static void softmaxShort(double[] z, double[] zl, int zo, double[] out, int oo, int k) {
         double m = maxShort(z, zo, k);
         if (nanRow(m)) {
             fill(out, oo, k, NAN);
@@ -748,7 +852,7 @@ final class DoubleRows {
         }
         double[] t = new double[2 * k];
         double[] s1 = new double[2];
-        expShortSplit(z, zo, k, m, t, s1);
+        expShortSplit(z, zl, zo, k, m, t, s1);
         double[] r = new double[2];
         reciprocal(s1, false, r);
         double rh = r[0];
@@ -761,11 +865,14 @@ final class DoubleRows {
 
     /**
      * The split exps of k < L entries, scaled by {@code splitScale(false)}, hi into t[0 .. k) and lo into
-     * t[k .. 2k); sets {@code s1} to S - 1 (not scaled), a double-double.
+     * t[k .. 2k); sets {@code s1} to S - 1 (not scaled), a double-double; {@code zl} as for {@link #softmax}.
      */
-    private static void expShortSplit(double[] z, int zo, int k, double m, double[] t, double[] s1) {
+    private static void expShortSplit(double[] z, double[] zl, int zo, int k, double m, double[] t, double[] s1) {
         for (int j = 0; j < k; j++) {
             t[j] = DoubleExp.expSplit(z[zo + j], m, t, k + j);
+            if (zl != null) {
+                t[k + j] = Math.fma(t[j], zl[zo + j], t[k + j]);
+            }
         }
         double scale = splitScale(false);
         foldFrom(-scale, t, 2 * k, s1);
@@ -793,14 +900,14 @@ final class DoubleRows {
     }
 
     /** {@link #logSoftmax} of k < L entries: the same arithmetic in scalar code. */
-    static void logSoftmaxShort(double[] z, int zo, double[] out, int oo, int k) {
+    static void logSoftmaxShort(double[] z, double[] zl, int zo, double[] out, int oo, int k) {
         double m = maxShort(z, zo, k);
         if (nanRow(m)) {
             fill(out, oo, k, NAN);
             return;
         }
         double[] s1 = new double[2];
-        expShortSplit(z, zo, k, m, new double[2 * k], s1);
+        expShortSplit(z, zl, zo, k, m, new double[2 * k], s1);
         double[] ls = new double[2];
         logOnePlus(s1, ls);
         double lsh = ls[0];
@@ -813,7 +920,7 @@ final class DoubleRows {
             double x = z[zo + j];
             double v = x - m;
             double bb = v - x;
-            double dl = (x - (v - bb)) + (-m - bb);
+            double dl = (x - (v - bb)) + (-m - bb) + (zl == null ? 0 : zl[zo + j]);
             double d = v - lsh;
             double cc = d - v;
             double de = (v - (d - cc)) + (-lsh - cc);
@@ -884,18 +991,19 @@ final class DoubleRows {
     // ------------------------------------------------------------------ sweeps (inner axis), inner >= L
 
     /**
-     * Softmax ({@code log == false}) or log-softmax along an inner axis, for the slices whose
+     * The softmax along an inner axis for cross-entropy with labels (pairwise accuracy; softmax and
+     * log-softmax themselves transpose blocks into rows, see {@link DoubleOps}), for the slices whose
      * columns are {@code [c0, c1)} ({@code c1 - c0 >= L}) in the block starting at {@code base}
      * (element j of column c at {@code base + j·inner + c}). Every sweep reads whole contiguous
      * row segments: the column maxima; then per row {@code z - m} stored, exponentiated in place and
      * added into per-column block sums (4 rows plainly, then TwoSum into (hi, lo)); then per row
-     * the scaling by 1/S or the subtraction of log S. Columns past the last whole vector run the
-     * same steps in scalar code with a double sum. When {@code logS} is given, column
+     * the scaling by 1/S. Columns past the last whole vector run the
+     * same steps in scalar code with a double sum. Column
      * {@code c0 + i}'s maximum goes to {@code max[i]} and the log of its sum (in double) to
-     * {@code logS[i]} (for cross-entropy).
+     * {@code logS[i]}.
      */
-    static void sweep(double[] z, double[] out, int base, int k, int inner, int c0, int c1, boolean log,
-                      double[] max, double[] logS) {
+    static void sweep(double[] z, double[] out, int base, int k, int inner, int c0, int c1, double[] max,
+                      double[] logS) {
         int w = c1 - c0;
         int wv = w - w % L;
         double[] m = new double[w];
@@ -942,49 +1050,32 @@ final class DoubleRows {
                 tail[i - wv] += e;
             }
         }
-        if (logS != null) {
-            System.arraycopy(m, 0, max, 0, w);
-            for (int i = 0; i < wv; i++) {
-                logS[i] = Math.log((double) hi[i] + lo[i]);
-            }
-            for (int i = wv; i < w; i++) {
-                logS[i] = Math.log(tail[i - wv]);
-            }
+        System.arraycopy(m, 0, max, 0, w);
+        for (int i = 0; i < wv; i++) {
+            logS[i] = Math.log((double) hi[i] + lo[i]);
         }
-        // per column: 1/S (or log S), NaN where the max is infinite
+        for (int i = wv; i < w; i++) {
+            logS[i] = Math.log(tail[i - wv]);
+        }
+        // per column: 1/S, NaN where the max is infinite
         double[] f = blk;
         for (int i = 0; i < wv; i += L) {
             DoubleVector mv = DoubleVector.fromArray(S, m, i);
             DoubleVector s = DoubleVector.fromArray(S, hi, i).add(DoubleVector.fromArray(S, lo, i));
             VectorMask<Double> bad = mv.eq(NEG_INF).or(mv.eq(POS_INF));
-            (log ? s : DoubleVector.broadcast(S, ONE).div(s)).blend(NAN, bad).intoArray(f, i);
-        }
-        if (log) {
-            for (int i = 0; i < wv; i++) {
-                f[i] = (double) Math.log(f[i]);
-            }
+            DoubleVector.broadcast(S, ONE).div(s).blend(NAN, bad).intoArray(f, i);
         }
         double[] ft = new double[w - wv];
         for (int i = wv; i < w; i++) {
             boolean bad = m[i] == NEG_INF || m[i] == POS_INF;
-            ft[i - wv] = bad ? NAN : (double) (log ? Math.log(tail[i - wv]) : 1.0 / tail[i - wv]);
+            ft[i - wv] = bad ? NAN : (double) (1.0 / tail[i - wv]);
         }
         for (int j = 0, r = base + c0; j < k; j++, r += inner) {
-            if (log) {
-                for (int i = 0; i < wv; i += L) {
-                    DoubleVector.fromArray(S, z, r + i).sub(DoubleVector.fromArray(S, m, i))
-                            .sub(DoubleVector.fromArray(S, f, i)).intoArray(out, r + i);
-                }
-                for (int i = wv; i < w; i++) {
-                    out[r + i] = (z[r + i] - m[i]) - ft[i - wv];
-                }
-            } else {
-                for (int i = 0; i < wv; i += L) {
-                    DoubleVector.fromArray(S, out, r + i).mul(DoubleVector.fromArray(S, f, i)).intoArray(out, r + i);
-                }
-                for (int i = wv; i < w; i++) {
-                    out[r + i] *= ft[i - wv];
-                }
+            for (int i = 0; i < wv; i += L) {
+                DoubleVector.fromArray(S, out, r + i).mul(DoubleVector.fromArray(S, f, i)).intoArray(out, r + i);
+            }
+            for (int i = wv; i < w; i++) {
+                out[r + i] *= ft[i - wv];
             }
         }
     }

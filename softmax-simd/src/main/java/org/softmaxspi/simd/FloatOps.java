@@ -5,12 +5,13 @@ import org.softmaxspi.api.Reduction;
 
 /**
  * The float32 operations over a whole {@link Layout}: rows of the last axis are used in place;
- * softmax and log-softmax along an inner axis sweep contiguous row segments of 256 to 511 columns
- * ({@link FloatRows#sweep}), and so do the backward passes ({@link FloatRows#backwardSweep});
- * cross-entropy with labels along an inner axis runs the softmax sweep and fixes up the label
- * entries; with probability targets it transposes L slices at a time (a k×L block) into L
- * contiguous rows, runs the row kernel and transposes back; an inner dimension shorter than L
- * gathers each slice on its own.
+ * softmax and log-softmax along an inner axis, and cross-entropy with probability targets, transpose
+ * L slices at a time (a k×L block) into L contiguous rows, run the row kernel and transpose back, so
+ * that every axis gets the last axis's bits (an inner dimension shorter than L, or a block over
+ * {@value #MAX_BLOCK} entries, gathers each slice on its own; a slice of at least 2·SEGMENT entries is
+ * gathered and run as a long row); the backward passes sweep contiguous
+ * row segments of 256 to 511 columns ({@link FloatRows#backwardSweep}); cross-entropy with labels
+ * along an inner axis runs the softmax sweep ({@link FloatRows#sweep}) and fixes up the label entries.
  */
 final class FloatOps {
 
@@ -30,7 +31,11 @@ final class FloatOps {
 
     // ------------------------------------------------------------------ softmax, log-softmax
 
-    void softmax(float[] z, Layout l, float[] out, boolean log) {
+    /**
+     * Softmax ({@code log} false) or log-softmax of {@code z} into {@code out}; with {@code zl} (else null) of
+     * the pairs {@code z + zl} (see {@link FloatRows#softmax}).
+     */
+    void softmax(float[] z, float[] zl, Layout l, float[] out, boolean log) {
         int k = l.axisLength();
         int rows = l.rows();
         if (k == 0 || rows == 0) {
@@ -40,31 +45,75 @@ final class FloatOps {
         int inner = l.inner();
         if (inner == 1 && k >= 2 * SEGMENT) {
             for (int r = 0; r < rows; r++) {
-                longRow(z, r * k, out, k, log);
+                longRow(z, zl, r * k, out, k, log);
             }
         } else if (inner == 1) {
             if (par.serial(work, rows)) {
-                lastAxis(z, out, k, log, 0, rows);
+                lastAxis(z, zl, out, k, log, 0, rows);
             } else {
-                par.run(rows, work, (a, b) -> lastAxis(z, out, k, log, a, b));
+                par.run(rows, work, (a, b) -> lastAxis(z, zl, out, k, log, a, b));
             }
-        } else if (inner >= FloatRows.L) {
-            sweepUnits(l, work, (o, c0, c1) -> FloatRows.sweep(z, out, o * k * inner, k, inner, c0, c1, log, null, null));
+        } else if (k >= 2 * SEGMENT) {
+            // each slice gathered into a row and run as the last axis runs it (the same bits)
+            float[] zb = new float[k];
+            float[] zlb = zl == null ? null : new float[k];
+            float[] ob = new float[k];
+            for (int r = 0; r < rows; r++) {
+                int start = l.rowStart(r);
+                gather(z, start, inner, k, zb);
+                if (zl != null) {
+                    gather(zl, start, inner, k, zlb);
+                }
+                longRow(zb, zlb, 0, ob, k, log);
+                scatter(ob, out, start, inner, k);
+            }
+        } else if (blocked(inner, k)) {
+            int groups = groups(inner);
+            par.run(l.outer() * groups, work, (a, b) -> softmaxBlocks(z, zl, l, out, log, groups, a, b));
         } else {
             par.run(rows, work, (a, b) -> {
                 float[] zb = new float[k];
+                float[] zlb = zl == null ? null : new float[k];
                 float[] ob = new float[k];
                 for (int r = a; r < b; r++) {
                     int start = l.rowStart(r);
                     gather(z, start, inner, k, zb);
-                    if (log) {
-                        FloatRows.logSoftmax(zb, 0, ob, 0, k);
-                    } else {
-                        FloatRows.softmax(zb, 0, ob, 0, k);
+                    if (zl != null) {
+                        gather(zl, start, inner, k, zlb);
                     }
+                    row(zb, zlb, 0, ob, 0, k, log);
                     scatter(ob, out, start, inner, k);
                 }
             });
+        }
+    }
+
+    private static void row(float[] z, float[] zl, int zo, float[] out, int oo, int k, boolean log) {
+        if (log) {
+            FloatRows.logSoftmax(z, zl, zo, out, oo, k);
+        } else {
+            FloatRows.softmax(z, zl, zo, out, oo, k);
+        }
+    }
+
+    /** Softmax or log-softmax along an inner axis, L slices at a time in transposed blocks (units as {@link #ceBlocks}). */
+    private static void softmaxBlocks(float[] z, float[] zl, Layout l, float[] out, boolean log, int groups,
+                                      int from, int to) {
+        int k = l.axisLength();
+        int inner = l.inner();
+        float[] zb = new float[L * k];
+        float[] zlb = zl == null ? null : new float[L * k];
+        float[] ob = new float[L * k];
+        for (int u = from; u < to; u++) {
+            int start = l.rowStart(firstRow(u, inner, groups));
+            gatherBlock(z, start, inner, k, zb);
+            if (zl != null) {
+                gatherBlock(zl, start, inner, k, zlb);
+            }
+            for (int lane = 0; lane < L; lane++) {
+                row(zb, zlb, lane * k, ob, lane * k, k, log);
+            }
+            scatterBlock(ob, out, start, inner, k);
         }
     }
 
@@ -75,7 +124,7 @@ final class FloatOps {
      * segment sums added with a compensated sum, then the scaling, as {@link FloatRows#softmax} does for a row.
      * Segment bounds do not depend on the thread count, so neither do the results.
      */
-    private void longRow(float[] z, int o, float[] out, int k, boolean log) {
+    private void longRow(float[] z, float[] zl, int o, float[] out, int k, boolean log) {
         int segs = k / SEGMENT;
         float[] max = new float[segs];
         float[] min = new float[segs];
@@ -111,7 +160,7 @@ final class FloatOps {
             double[] pair = new double[2];
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
-                FloatRows.expSumSplit(z, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
+                FloatRows.expSumSplit(z, zl, p, out, p, lo, s * SEGMENT, segment(s, segs, k), mf, fast,
                         s == withMax ? -1 : 0, pair);
                 sums[2 * s] = pair[0];
                 sums[2 * s + 1] = pair[1];
@@ -131,7 +180,7 @@ final class FloatOps {
             for (int s = a; s < b; s++) {
                 int p = o + s * SEGMENT;
                 if (log) {
-                    FloatRows.subtractSplit(z, p, out, p, segment(s, segs, k), mf, ls[0], ls[1]);
+                    FloatRows.subtractSplit(z, zl, p, out, p, segment(s, segs, k), mf, ls[0], ls[1]);
                 } else {
                     FloatRows.scaleSplit(out, p, lo, s * SEGMENT, segment(s, segs, k), r[0], r[1]);
                 }
@@ -165,13 +214,9 @@ final class FloatOps {
         return s == segs - 1 ? k - s * SEGMENT : SEGMENT;
     }
 
-    private static void lastAxis(float[] z, float[] out, int k, boolean log, int from, int to) {
+    private static void lastAxis(float[] z, float[] zl, float[] out, int k, boolean log, int from, int to) {
         for (int r = from, o = from * k; r < to; r++, o += k) {
-            if (log) {
-                FloatRows.logSoftmax(z, o, out, o, k);
-            } else {
-                FloatRows.softmax(z, o, out, o, k);
-            }
+            row(z, zl, o, out, o, k, log);
         }
     }
 
@@ -236,7 +281,8 @@ final class FloatOps {
 
     // ------------------------------------------------------------------ Jacobian
 
-    void jacobian(float[] z, Layout l, float[] out) {
+    /** The Jacobian of the softmax of {@code z} (with {@code zl}: of {@code z + zl}) into {@code out}. */
+    void jacobian(float[] z, float[] zl, Layout l, float[] out) {
         int k = l.axisLength();
         int rows = l.rows();
         if (k == 0 || rows == 0) {
@@ -247,18 +293,22 @@ final class FloatOps {
         int kk = k * k;
         if (inner == 1 && par.serial(work, rows)) {
             for (int r = 0; r < rows; r++) {
-                FloatRows.jacobian(z, r * k, k, out, r * kk);
+                FloatRows.jacobian(z, zl, r * k, k, out, r * kk);
             }
             return;
         }
         par.run(rows, work, (a, b) -> {
             float[] zb = inner == 1 ? null : new float[k];
+            float[] zlb = inner == 1 || zl == null ? null : new float[k];
             for (int r = a; r < b; r++) {
                 if (inner == 1) {
-                    FloatRows.jacobian(z, r * k, k, out, r * kk);
+                    FloatRows.jacobian(z, zl, r * k, k, out, r * kk);
                 } else {
                     gather(z, l.rowStart(r), inner, k, zb);
-                    FloatRows.jacobian(zb, 0, k, out, r * kk);
+                    if (zlb != null) {
+                        gather(zl, l.rowStart(r), inner, k, zlb);
+                    }
+                    FloatRows.jacobian(zb, zlb, 0, k, out, r * kk);
                 }
             }
         });
@@ -415,7 +465,7 @@ final class FloatOps {
         int base = o * k * inner;
         float[] m = new float[w];
         double[] logS = new double[w];
-        FloatRows.sweep(z, grad, base, k, inner, c0, c1, false, m, logS);
+        FloatRows.sweep(z, grad, base, k, inner, c0, c1, m, logS);
         int[] at = new int[w];
         float[] yLabel = new float[w];
         for (int i = 0; i < w; i++) {

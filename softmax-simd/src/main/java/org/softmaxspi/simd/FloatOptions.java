@@ -18,9 +18,10 @@ import org.softmaxspi.api.ThreadArrays;
  * edit the float file, then run it.
  *
  * <ul>
- *   <li>Softmax, log-softmax, Jacobian: one vector pass writes {@code (z - m)/T} into a per-thread array
- *       ({@code -∞} at masked entries, m the max over the kept ones; the logits themselves when T = 1), the plain
- *       kernel runs on it, and rows
+ *   <li>Softmax, log-softmax, Jacobian: one vector pass writes {@code (z - m)/T} into per-thread arrays
+ *       ({@code -∞} at masked entries, m the max over the kept ones; the logits themselves when T = 1) as a pair
+ *       {@code q + ql} to twice the dtype's precision ({@link #shiftRow}), the plain kernel runs on the pairs (so
+ *       a temperature costs no accuracy: the results are rounded once, as without options), and rows
  *       with nothing to normalize are then set by the policy. The Jacobian is scaled by 1/T after.</li>
  *   <li>Backward passes: one vector pass zeroes the masked entries of y and of the upstream gradient and
  *       divides the latter by T (the log-softmax's masked entries become {@code -∞}); the plain kernel
@@ -65,11 +66,12 @@ final class FloatOptions {
 
     /**
      * Writes {@code (z - m)/T} (−∞ where masked; with T = 1 the logits themselves, so that the kernel forms
-     * {@code z - m} exactly) into {@code s}, rows split between threads as the kernels
+     * {@code z - m} exactly) into {@code s}, and with T ≠ 1 its low part into {@code sl} ({@link #shiftRow}),
+     * rows split between threads as the kernels
      * split them, and returns (zero policy only) the rows with nothing to normalize (max over the kept entries
      * −∞), else null.
      */
-    private boolean[] prepare(float[] z, Layout l, SoftmaxOptions o, float[] s) {
+    private boolean[] prepare(float[] z, Layout l, SoftmaxOptions o, float[] s, float[] sl) {
         boolean[] mask = mask(o);
         boolean slice = o.isSliceMask(l);
         float t = (float) o.temperature();
@@ -84,10 +86,15 @@ final class FloatOptions {
                     empty[row] = m == NEG_INF;
                 }
                 if (l.inner() == 1) {
-                    shiftRow(z, s, start, k, m, t, mask, slice ? 0 : start);
+                    shiftRow(z, s, sl, start, k, m, t, mask, slice ? 0 : start);
                 } else {
                     for (int j = 0, idx = start; j < k; j++, idx += l.inner()) {
-                        s[idx] = keeps(mask, slice, l, idx) ? (t == 1 ? z[idx] : (z[idx] - m) / t) : NEG_INF;
+                        boolean keep = keeps(mask, slice, l, idx);
+                        if (t == 1) {
+                            s[idx] = keep ? z[idx] : NEG_INF;
+                        } else {
+                            shift(z[idx], m, t, keep, s, sl, idx);
+                        }
                     }
                 }
             }
@@ -155,23 +162,60 @@ final class FloatOptions {
         return m;
     }
 
-    private static void shiftRow(float[] z, float[] s, int start, int k, float m, float t, boolean[] mask,
-                                 int maskStart) {
+    /**
+     * One row's shifted logits: with T = 1 the logits into s (−∞ where masked); else {@code (z - m)/T} as
+     * {@code s + sl}: {@code z - m = d + dl} exactly (TwoSum), {@code q = d/T}, its remainder {@code d - q·T}
+     * exact (one FMA), {@code ql = (rem + dl)/T} (within 2^-24 of its value, so the pair is within about 2^-47 of
+     * {@code (z - m)/T}: 2^-41 in the exp of a float32 q above e's underflow, 2^-96 for float64); a non-finite
+     * low part (an infinite or NaN q) becomes 0, and masked entries get −∞ and 0.
+     */
+    private static void shiftRow(float[] z, float[] s, float[] sl, int start, int k, float m, float t,
+                                 boolean[] mask, int maskStart) {
+        FloatVector vm = FloatVector.broadcast(S, m);
+        FloatVector nm = FloatVector.broadcast(S, -m);
         int j = 0;
         for (; j <= k - L; j += L) {
-            FloatVector v = FloatVector.fromArray(S, z, start + j);
-            if (t != 1) {
-                v = v.sub(m).div(t);
+            FloatVector x = FloatVector.fromArray(S, z, start + j);
+            if (t == 1) {
+                if (mask != null) {
+                    x = x.blend(NEG_INF, VectorMask.fromArray(S, mask, maskStart + j).not());
+                }
+                x.intoArray(s, start + j);
+                continue;
             }
+            FloatVector d = x.sub(vm);
+            FloatVector bb = d.sub(x);
+            FloatVector dl = x.sub(d.sub(bb)).add(nm.sub(bb));
+            FloatVector q = d.div(t);
+            FloatVector ql = q.fma(FloatVector.broadcast(S, -t), d).add(dl).div(t);
+            VectorMask<Float> drop = ql.abs().lt(Float.POSITIVE_INFINITY).not();
             if (mask != null) {
-                v = v.blend(NEG_INF, VectorMask.fromArray(S, mask, maskStart + j).not());
+                VectorMask<Float> masked = VectorMask.fromArray(S, mask, maskStart + j).not();
+                q = q.blend(NEG_INF, masked);
+                drop = drop.or(masked);
             }
-            v.intoArray(s, start + j);
+            q.intoArray(s, start + j);
+            ql.blend(0f, drop).intoArray(sl, start + j);
         }
         for (; j < k; j++) {
             boolean keep = mask == null || mask[maskStart + j];
-            s[start + j] = keep ? (t == 1 ? z[start + j] : (z[start + j] - m) / t) : NEG_INF;
+            if (t == 1) {
+                s[start + j] = keep ? z[start + j] : NEG_INF;
+            } else {
+                shift(z[start + j], m, t, keep, s, sl, start + j);
+            }
         }
+    }
+
+    /** The scalar {@link #shiftRow} of one entry, T ≠ 1, into {@code s[i]} and {@code sl[i]}. */
+    private static void shift(float x, float m, float t, boolean keep, float[] s, float[] sl, int i) {
+        float d = x - m;
+        float bb = d - x;
+        float dl = (x - (d - bb)) + (-m - bb);
+        float q = d / t;
+        float ql = (Math.fma(q, -t, d) + dl) / t;
+        s[i] = keep ? q : NEG_INF;
+        sl[i] = keep && Math.abs(ql) < Float.POSITIVE_INFINITY ? ql : 0f;
     }
 
     /** Rows with nothing to normalize under the zero policy: 0 (−∞ for log-softmax). */
@@ -190,20 +234,27 @@ final class FloatOptions {
 
     void softmax(float[] z, Layout l, SoftmaxOptions o, float[] out, boolean log) {
         if (policyOnly(o)) {
-            ops.softmax(z, l, out, log);
+            ops.softmax(z, null, l, out, log);
             emptyRows(allMinusInfinityRows(z, l, out), l, o, out, log);
             return;
         }
         float[] s = ThreadArrays.floats(0, l.size());
-        boolean[] empty = prepare(z, l, o, s);
-        ops.softmax(s, l, out, log);
+        float[] sl = lowParts(o, l);
+        boolean[] empty = prepare(z, l, o, s, sl);
+        ops.softmax(s, sl, l, out, log);
         emptyRows(empty, l, o, out, log);
+    }
+
+    /** The per-thread array for the low parts of {@code (z - m)/T} (slot 1), or null when T = 1. */
+    private static float[] lowParts(SoftmaxOptions o, Layout l) {
+        return o.temperature() == 1 ? null : ThreadArrays.floats(1, l.size());
     }
 
     void jacobian(float[] z, Layout l, SoftmaxOptions o, float[] out) {
         float[] s = ThreadArrays.floats(0, l.size());
-        boolean[] empty = prepare(z, l, o, s);
-        ops.jacobian(s, l, out);
+        float[] sl = lowParts(o, l);
+        boolean[] empty = prepare(z, l, o, s, sl);
+        ops.jacobian(s, sl, l, out);
         float t = (float) o.temperature();
         if (t != 1) {
             int i = 0;

@@ -11,9 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Contiguous rows ({@code k >= L}, L the lanes of the preferred species) are processed in whole
  * vectors; the tail is one more vector ending at the row's end, overlapping the previous one (the
  * shared lanes get the same bits again; sums take the tail's new lanes only). Rows shorter than L run the same
- * arithmetic in scalar code. Along an axis that is not the last ({@code inner >= L}) the sweeps
- * read contiguous row segments, with vectors across the inner dimension (one slice per lane) and
- * per-column sums kept in arrays.
+ * arithmetic in scalar code. Along an axis that is not the last ({@code inner >= L}) the backward
+ * sweeps and cross-entropy's softmax sweep read contiguous row segments, with vectors across the
+ * inner dimension (one slice per lane) and per-column sums kept in arrays.
  *
  * <p>Every row is always computed by the same code in the same order, whichever thread runs it and
  * however the rows are split, so results are bit-for-bit reproducible.
@@ -212,11 +212,13 @@ final class FloatRows {
      * Softmax of one contiguous row, correctly rounded in practice: each {@code e^(z - m)} as {@code hi + lo}
      * ({@link FloatExp#expSplitInto}: hi into out, lo into this thread's {@link #low} room), their sum by
      * TwoSum per lane, folded in double, and {@code y = hi·R + lo·R} with one final rounding
-     * ({@link #scaleSplit}); see the README's accuracy section for the error budget.
+     * ({@link #scaleSplit}); see the README's accuracy section for the error budget. With {@code zl} (else null)
+     * the logits are the pairs {@code z + zl} (a temperature's {@code (z - m)/T} to twice the dtype's precision,
+     * see {@link #addLowParts}), read at the same offset.
      */
-    static void softmax(float[] z, int zo, float[] out, int oo, int k) {
+    static void softmax(float[] z, float[] zl, int zo, float[] out, int oo, int k) {
         if (k < L) {
-            softmaxShort(z, zo, out, oo, k);
+            softmaxShort(z, zl, zo, out, oo, k);
             return;
         }
         float[] mm = new float[2];
@@ -229,7 +231,7 @@ final class FloatRows {
         float[] lo = low(k);
         boolean fast = mm[1] - m >= FloatExp.FAST_LO;
         double[] s1 = new double[2];
-        expSumSplit(z, zo, out, oo, lo, 0, k, m, fast, -1, s1);
+        expSumSplit(z, zl, zo, out, oo, lo, 0, k, m, fast, -1, s1);
         float[] r = new float[2];
         reciprocal(s1, fast, r);
         scaleSplit(out, oo, lo, 0, k, r[0], r[1]);
@@ -238,11 +240,11 @@ final class FloatRows {
     /**
      * Log-softmax of one contiguous row: {@code (z - m) - log S}, with {@code z - m} split exactly, {@code log S}
      * from {@code S - 1} ({@link #logOnePlus}: the dominant class keeps its relative accuracy) and one final
-     * rounding ({@link #subtractSplit}).
+     * rounding ({@link #subtractSplit}); {@code zl} as for {@link #softmax}.
      */
-    static void logSoftmax(float[] z, int zo, float[] out, int oo, int k) {
+    static void logSoftmax(float[] z, float[] zl, int zo, float[] out, int oo, int k) {
         if (k < L) {
-            logSoftmaxShort(z, zo, out, oo, k);
+            logSoftmaxShort(z, zl, zo, out, oo, k);
             return;
         }
         float[] mm = new float[2];
@@ -253,10 +255,10 @@ final class FloatRows {
             return;
         }
         double[] s1 = new double[2];
-        expSumSplit(z, zo, out, oo, low(k), 0, k, m, mm[1] - m >= FloatExp.FAST_LO, -1, s1);
+        expSumSplit(z, zl, zo, out, oo, low(k), 0, k, m, mm[1] - m >= FloatExp.FAST_LO, -1, s1);
         float[] ls = new float[2];
         logOnePlus(s1, ls);
-        subtractSplit(z, zo, out, oo, k, m, ls[0], ls[1]);
+        subtractSplit(z, zl, zo, out, oo, k, m, ls[0], ls[1]);
     }
 
     // ------------------------------------------------------------------ split exps (correctly rounded rows)
@@ -283,18 +285,39 @@ final class FloatRows {
      * Stores {@code e^(z - m) = out + lo} over k >= L entries and sets {@code sum[0] + sum[1]} to
      * {@code start + S} (S the sum of the exps), a double-double: {@code start = -1} for a row (or segment) holding its maximum, so that a sum just above
      * 1 keeps the digits of its excess; {@code fast} as for {@link #expSum}. Off the fast path the stored exps
-     * are scaled by {@link #splitScale}; the sum is not.
+     * are scaled by {@link #splitScale}; the sum is not. With {@code zl} (else null) the exps are of
+     * {@code z + zl - m} ({@link #addLowParts}).
      */
-    static void expSumSplit(float[] z, int zo, float[] out, int oo, float[] lo, int lo0, int k, float m,
+    static void expSumSplit(float[] z, float[] zl, int zo, float[] out, int oo, float[] lo, int lo0, int k, float m,
                             boolean fast, double start, double[] sum) {
         FloatExp.expSplitInto(z, zo, L, k - k % L, m, out, oo, lo, lo0, fast);
         if (k % L != 0) {
             FloatExp.expSplitInto(z, zo + k - L, L, 1, m, out, oo + k - L, lo, lo0 + k - L, fast);
         }
+        if (zl != null) {
+            addLowParts(out, oo, lo, lo0, zl, zo, k);
+        }
         double scale = splitScale(fast);
-        sumSplit(out, oo, lo, lo0, k, start * scale, sum);
+        sumSplit(out, oo, lo, lo0, k, start * scale, (float) scale, sum);
         sum[0] /= scale;
         sum[1] /= scale;
+    }
+
+    /**
+     * {@code e^(x + xl) = (hi + lo)·(1 + xl)} for the low parts {@code xl} of the logits, over k entries:
+     * {@code lo += hi·xl}. A low part is at most half an ulp of {@code x} (2^-18 for a float32 x above e's
+     * underflow, 2^-44 for float64), so the dropped {@code xl²/2} and {@code lo·xl} stay under 2^-36 (2^-88) of
+     * the exp. Each entry once (a scalar tail, not an overlapping vector).
+     */
+    private static void addLowParts(float[] hi, int ho, float[] lo, int lo0, float[] xl, int xo, int k) {
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector.fromArray(S, hi, ho + i).fma(FloatVector.fromArray(S, xl, xo + i),
+                    FloatVector.fromArray(S, lo, lo0 + i)).intoArray(lo, lo0 + i);
+        }
+        for (; i < k; i++) {
+            lo[lo0 + i] = Math.fma(hi[ho + i], xl[xo + i], lo[lo0 + i]);
+        }
     }
 
     /** Vectors between renormalizations of the per-lane (sum, error) pairs of {@link #sumSplit}. */
@@ -307,31 +330,41 @@ final class FloatRows {
      * sums joined by TwoSum, then the lanes, the error terms and the last {@code k % L} entries folded by
      * {@link #foldFrom}. (Accumulators that start at a bound of the terms would allow Fast2Sum, three operations
      * instead of six, but then every term smaller than their last bit goes whole into the error term, a plain
-     * float sum: 1.57 ulps on the suite's long-row trap.)
+     * float sum: 1.57 ulps on the suite's long-row trap.) The hi parts equal to {@code unit} (the exps of the
+     * maxima, 1 times the scale) are counted apart and added to {@code start} first: with start = -1 they cancel
+     * exactly, so that a sum of the others far below an ulp of 1 keeps its own digits instead of going into the
+     * error term of the lane that holds the 1 (1.15 ulps on a float64 log-probability of -8.4e-207).
      */
-    private static void sumSplit(float[] hi, int ho, float[] lo, int lo0, int k, double start, double[] sum) {
+    private static void sumSplit(float[] hi, int ho, float[] lo, int lo0, int k, double start, float unit,
+                                 double[] sum) {
         FloatVector a = FloatVector.zero(S);
         FloatVector ae = a;
         FloatVector b = a;
         FloatVector be = a;
+        FloatVector ones = a;
         int whole = k - k % L;
         int i = 0;
         while (i < whole) {
             int end = Math.min(whole, i + RENORMALIZE * L);
             for (; i <= end - 2 * L; i += 2 * L) {
-                FloatVector x = FloatVector.fromArray(S, hi, ho + i);
+                FloatVector xa = FloatVector.fromArray(S, hi, ho + i);
+                FloatVector x = xa.blend(ZERO, xa.eq(unit));
+                FloatVector ya = FloatVector.fromArray(S, hi, ho + i + L);
+                FloatVector y = ya.blend(ZERO, ya.eq(unit));
+                ones = ones.add(xa.sub(x)).add(ya.sub(y));
                 FloatVector s = a.add(x);
                 FloatVector bb = s.sub(a);
                 ae = ae.add(a.sub(s.sub(bb)).add(x.sub(bb))).add(FloatVector.fromArray(S, lo, lo0 + i));
                 a = s;
-                FloatVector y = FloatVector.fromArray(S, hi, ho + i + L);
                 FloatVector t = b.add(y);
                 FloatVector cc = t.sub(b);
                 be = be.add(b.sub(t.sub(cc)).add(y.sub(cc))).add(FloatVector.fromArray(S, lo, lo0 + i + L));
                 b = t;
             }
             if (i < end) {
-                FloatVector x = FloatVector.fromArray(S, hi, ho + i);
+                FloatVector xa = FloatVector.fromArray(S, hi, ho + i);
+                FloatVector x = xa.blend(ZERO, xa.eq(unit));
+                ones = ones.add(xa.sub(x));
                 FloatVector s = a.add(x);
                 FloatVector bb = s.sub(a);
                 ae = ae.add(a.sub(s.sub(bb)).add(x.sub(bb))).add(FloatVector.fromArray(S, lo, lo0 + i));
@@ -349,31 +382,46 @@ final class FloatRows {
         FloatVector bb = s.sub(a);
         FloatVector e = a.sub(s.sub(bb)).add(b.sub(bb)).add(ae).add(be);
         int tail = k - whole;
-        float[] lanes = new float[2 * L + 2 * tail];
-        s.intoArray(lanes, 0);
-        e.intoArray(lanes, L);
-        System.arraycopy(hi, ho + whole, lanes, 2 * L, tail);
-        System.arraycopy(lo, lo0 + whole, lanes, 2 * L + tail, tail);
+        float[] lanes = new float[3 * L + 2 * tail];
+        ones.intoArray(lanes, 0);
+        s.intoArray(lanes, L);
+        e.intoArray(lanes, 2 * L);
+        for (int j = 0; j < tail; j++) {
+            float h = hi[ho + whole + j];
+            boolean one = h == unit;
+            lanes[0] += one ? unit : 0; // exact: a count times the unit
+            lanes[3 * L + j] = one ? 0 : h;
+        }
+        System.arraycopy(lo, lo0 + whole, lanes, 3 * L + tail, tail);
         foldFrom(start, lanes, lanes.length, sum);
     }
 
     /**
-     * {@code start + Σ t[0 .. n)} in index order, compensated (TwoSum, no branches), as a double-double into
-     * {@code sum} (normalized: {@code sum[1]} is below half an ulp of {@code sum[0]}).
+     * {@code start + Σ t[0 .. n)} in index order as a double-double into {@code sum} ({@link #addTo}: when
+     * {@code start} and the row's 1 cancel, the small terms after them keep about 106 bits, which a plain sum of
+     * the TwoSum errors does not: 1.15 ulps on a float64 log-probability of -8.4e-207).
      */
     private static void foldFrom(double start, float[] t, int n, double[] sum) {
-        double s = start;
-        double c = 0;
+        sum[0] = start;
+        sum[1] = 0;
         for (int i = 0; i < n; i++) {
-            double v = t[i];
-            double u = s + v;
-            double bb = u - s;
-            c += (s - (u - bb)) + (v - bb);
-            s = u;
+            addTo(sum, t[i]);
         }
-        double h = s + c;
-        sum[0] = h;
-        sum[1] = c - (h - s);
+    }
+
+    /**
+     * {@code acc = acc + v} for a normalized double-double {@code acc[0] + acc[1]}: TwoSum of the high parts, the
+     * error plus the low part, and a TwoSum to renormalize (no branches; exact when the high parts cancel).
+     */
+    private static void addTo(double[] acc, double v) {
+        double h = acc[0];
+        double s = h + v;
+        double bb = s - h;
+        double e = ((h - (s - bb)) + (v - bb)) + acc[1];
+        double u = s + e;
+        double cc = u - s;
+        acc[1] = (s - (u - cc)) + (e - cc);
+        acc[0] = u;
     }
 
     /**
@@ -398,34 +446,42 @@ final class FloatRows {
      * {@code log S = log1p(s1[0] + s1[1])} as two dtype numbers {@code ls[0] + ls[1]}: {@code x = log1p(s1[0])}
      * in double, then one Newton step {@code x + (S - e^x)/e^x} with {@code e^x} from the float64 split exp
      * (within 2^-57) and {@code S - e^x} formed exactly (both are near S), so that float64 log-probabilities
-     * too are rounded once. {@code S - 1} rather than S keeps the digits of a sum just above 1.
+     * too are rounded once. {@code S - 1} rather than S keeps the digits of a sum just above 1. Below
+     * {@link #SERIES} the split exp's low part, which then carries all of {@code e^x - 1}, is only as good as
+     * one double (a few roundings of x itself); there {@code log1p(s) = s - s²/2 + s³/3} is exact to 2^-90 of
+     * itself and is used instead.
      */
     static void logOnePlus(double[] s1, float[] ls) {
-        double x = Math.log1p(s1[0]);
-        double[] lo = new double[1];
-        double down = Math.scalb(1.0, -DoubleExp.SPLIT_SCALE);
-        double eh = DoubleExp.expSplit(x, 0, lo, 0) * down;
-        double el = lo[0] * down;
-        double d = ((1 - eh) + s1[0]) + (s1[1] - el);
-        double xl = d / eh;
+        double x;
+        double xl;
+        if (s1[0] < SERIES) {
+            double s = s1[0];
+            x = s;
+            xl = s1[1] + s * s * (s * (1.0 / 3) - 0.5);
+        } else {
+            x = Math.log1p(s1[0]);
+            double[] lo = new double[1];
+            double down = Math.scalb(1.0, -DoubleExp.SPLIT_SCALE);
+            double eh = DoubleExp.expSplit(x, 0, lo, 0) * down;
+            double el = lo[0] * down;
+            double d = ((1 - eh) + s1[0]) + (s1[1] - el);
+            xl = d / eh;
+        }
         float h = (float) x;
         ls[0] = h;
         ls[1] = (float) ((x - h) + xl);
     }
 
-    /** The double-double sum of the pairs {@code p[2i] + p[2i + 1]} into {@code sum}. */
+    /** Where {@link #logOnePlus} takes the series instead of the Newton step through the exp. */
+    private static final double SERIES = 0x1p-30;
+
+    /** The double-double sum of the pairs {@code p[2i] + p[2i + 1]} into {@code sum} ({@link #addTo}). */
     static void sumPairs(double[] p, double[] sum) {
-        double s = 0;
-        double c = 0;
+        sum[0] = 0;
+        sum[1] = 0;
         for (double v : p) {
-            double u = s + v;
-            double bb = u - s;
-            c += (s - (u - bb)) + (v - bb);
-            s = u;
+            addTo(sum, v);
         }
-        double h = s + c;
-        sum[0] = h;
-        sum[1] = c - (h - s);
     }
 
     /** The factor of the stored split exps: 1 on the fast path, else {@code 2^SPLIT_SCALE}. */
@@ -463,12 +519,18 @@ final class FloatRows {
     /**
      * {@code out = (z - m) - (lsh + lsl)} over k >= L entries with one rounding per entry: {@code z - m} and
      * {@code (z - m) - lsh} by TwoSum, their errors added before the last addition; {@code -∞} stays {@code -∞}
-     * unless the row is NaN (a NaN {@code lsh}).
+     * unless the row is NaN (a NaN {@code lsh}). With {@code zl} (else null), of {@code z + zl} and m = 0
+     * ({@link #subtractPairs}).
      */
-    static void subtractSplit(float[] z, int zo, float[] out, int oo, int k, float m, float lsh, float lsl) {
+    static void subtractSplit(float[] z, float[] zl, int zo, float[] out, int oo, int k, float m, float lsh,
+                              float lsl) {
         if (Float.isNaN(lsh)) {
             // a NaN entry that the max did not see made the sum NaN: the whole row is NaN, -∞ entries too
             fill(out, oo, k, NAN);
+            return;
+        }
+        if (zl != null) {
+            subtractPairs(z, zl, zo, out, oo, k, lsh, lsl);
             return;
         }
         FloatVector vm = FloatVector.broadcast(S, m);
@@ -500,9 +562,51 @@ final class FloatRows {
         }
     }
 
-    /** The K×K Jacobian of one contiguous row of logits into out[jo .. jo + k²). */
-    static void jacobian(float[] z, int zo, int k, float[] out, int jo) {
-        softmax(z, zo, out, jo, k); // y in the block's first row, overwritten last
+    /**
+     * {@code out = (z + zl) - (lsh + lsl)} for logits already shifted by their max (m = 0), one rounding per
+     * entry: {@code z - lsh} by TwoSum, its error and {@code zl - lsl} added before the last addition.
+     */
+    private static void subtractPairs(float[] z, float[] zl, int zo, float[] out, int oo, int k, float lsh,
+                                      float lsl) {
+        FloatVector vh = FloatVector.broadcast(S, lsh);
+        FloatVector nh = FloatVector.broadcast(S, -lsh);
+        FloatVector vl = FloatVector.broadcast(S, lsl);
+        int i = 0;
+        for (; i <= k - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, z, zo + i);
+            FloatVector d = v.sub(vh);
+            FloatVector cc = d.sub(v);
+            FloatVector de = v.sub(d.sub(cc)).add(nh.sub(cc));
+            FloatVector dl = FloatVector.fromArray(S, zl, zo + i).sub(vl);
+            d.add(de.add(dl)).blend(v, v.eq(NEG_INF)).intoArray(out, oo + i);
+        }
+        for (; i < k; i++) {
+            float v = z[zo + i];
+            float d = v - lsh;
+            float cc = d - v;
+            float de = (v - (d - cc)) + (-lsh - cc);
+            out[oo + i] = v == NEG_INF ? v : d + (de + (zl[zo + i] - lsl));
+        }
+    }
+
+    /**
+     * The K×K Jacobian of one contiguous row of logits ({@code zl} as for {@link #softmax}) into
+     * out[jo .. jo + k²): {@code y_i(δ_ij - y_j)}, the diagonal of the largest y as {@code y_i·Σ_{j≠i} y_j}
+     * (1 - y_i without its cancellation: every other y is at most 1/2, so 1 - y_j is exact enough as it is).
+     */
+    static void jacobian(float[] z, float[] zl, int zo, int k, float[] out, int jo) {
+        softmax(z, zl, zo, out, jo, k); // y in the block's first row, overwritten last
+        int top = 0;
+        for (int j = 1; j < k; j++) {
+            if (out[jo + j] > out[jo + top]) {
+                top = j;
+            }
+        }
+        double others = 0;
+        for (int j = 0; j < k; j++) {
+            others += j == top ? 0 : out[jo + j];
+        }
+        float topOthers = (float) others;
         for (int i = k - 1; i >= 0; i--) {
             float yi = out[jo + i];
             float ni = -yi;
@@ -514,7 +618,7 @@ final class FloatRows {
             for (; j < k; j++) {
                 out[ro + j] = out[jo + j] * ni;
             }
-            out[ro + i] = yi * (ONE - yi);
+            out[ro + i] = yi * (i == top ? topOthers : ONE - yi);
         }
     }
 
@@ -739,7 +843,7 @@ final class FloatRows {
     }
 
     /** {@link #softmax} of k < L entries: the same arithmetic in scalar code. */
-    static void softmaxShort(float[] z, int zo, float[] out, int oo, int k) {
+    static void softmaxShort(float[] z, float[] zl, int zo, float[] out, int oo, int k) {
         float m = maxShort(z, zo, k);
         if (nanRow(m)) {
             fill(out, oo, k, NAN);
@@ -747,7 +851,7 @@ final class FloatRows {
         }
         float[] t = new float[2 * k];
         double[] s1 = new double[2];
-        expShortSplit(z, zo, k, m, t, s1);
+        expShortSplit(z, zl, zo, k, m, t, s1);
         float[] r = new float[2];
         reciprocal(s1, false, r);
         float rh = r[0];
@@ -760,11 +864,14 @@ final class FloatRows {
 
     /**
      * The split exps of k < L entries, scaled by {@code splitScale(false)}, hi into t[0 .. k) and lo into
-     * t[k .. 2k); sets {@code s1} to S - 1 (not scaled), a double-double.
+     * t[k .. 2k); sets {@code s1} to S - 1 (not scaled), a double-double; {@code zl} as for {@link #softmax}.
      */
-    private static void expShortSplit(float[] z, int zo, int k, float m, float[] t, double[] s1) {
+    private static void expShortSplit(float[] z, float[] zl, int zo, int k, float m, float[] t, double[] s1) {
         for (int j = 0; j < k; j++) {
             t[j] = FloatExp.expSplit(z[zo + j], m, t, k + j);
+            if (zl != null) {
+                t[k + j] = Math.fma(t[j], zl[zo + j], t[k + j]);
+            }
         }
         double scale = splitScale(false);
         foldFrom(-scale, t, 2 * k, s1);
@@ -792,14 +899,14 @@ final class FloatRows {
     }
 
     /** {@link #logSoftmax} of k < L entries: the same arithmetic in scalar code. */
-    static void logSoftmaxShort(float[] z, int zo, float[] out, int oo, int k) {
+    static void logSoftmaxShort(float[] z, float[] zl, int zo, float[] out, int oo, int k) {
         float m = maxShort(z, zo, k);
         if (nanRow(m)) {
             fill(out, oo, k, NAN);
             return;
         }
         double[] s1 = new double[2];
-        expShortSplit(z, zo, k, m, new float[2 * k], s1);
+        expShortSplit(z, zl, zo, k, m, new float[2 * k], s1);
         float[] ls = new float[2];
         logOnePlus(s1, ls);
         float lsh = ls[0];
@@ -812,7 +919,7 @@ final class FloatRows {
             float x = z[zo + j];
             float v = x - m;
             float bb = v - x;
-            float dl = (x - (v - bb)) + (-m - bb);
+            float dl = (x - (v - bb)) + (-m - bb) + (zl == null ? 0 : zl[zo + j]);
             float d = v - lsh;
             float cc = d - v;
             float de = (v - (d - cc)) + (-lsh - cc);
@@ -883,18 +990,19 @@ final class FloatRows {
     // ------------------------------------------------------------------ sweeps (inner axis), inner >= L
 
     /**
-     * Softmax ({@code log == false}) or log-softmax along an inner axis, for the slices whose
+     * The softmax along an inner axis for cross-entropy with labels (pairwise accuracy; softmax and
+     * log-softmax themselves transpose blocks into rows, see {@link FloatOps}), for the slices whose
      * columns are {@code [c0, c1)} ({@code c1 - c0 >= L}) in the block starting at {@code base}
      * (element j of column c at {@code base + j·inner + c}). Every sweep reads whole contiguous
      * row segments: the column maxima; then per row {@code z - m} stored, exponentiated in place and
      * added into per-column block sums (4 rows plainly, then TwoSum into (hi, lo)); then per row
-     * the scaling by 1/S or the subtraction of log S. Columns past the last whole vector run the
-     * same steps in scalar code with a double sum. When {@code logS} is given, column
+     * the scaling by 1/S. Columns past the last whole vector run the
+     * same steps in scalar code with a double sum. Column
      * {@code c0 + i}'s maximum goes to {@code max[i]} and the log of its sum (in double) to
-     * {@code logS[i]} (for cross-entropy).
+     * {@code logS[i]}.
      */
-    static void sweep(float[] z, float[] out, int base, int k, int inner, int c0, int c1, boolean log,
-                      float[] max, double[] logS) {
+    static void sweep(float[] z, float[] out, int base, int k, int inner, int c0, int c1, float[] max,
+                      double[] logS) {
         int w = c1 - c0;
         int wv = w - w % L;
         float[] m = new float[w];
@@ -941,49 +1049,32 @@ final class FloatRows {
                 tail[i - wv] += e;
             }
         }
-        if (logS != null) {
-            System.arraycopy(m, 0, max, 0, w);
-            for (int i = 0; i < wv; i++) {
-                logS[i] = Math.log((double) hi[i] + lo[i]);
-            }
-            for (int i = wv; i < w; i++) {
-                logS[i] = Math.log(tail[i - wv]);
-            }
+        System.arraycopy(m, 0, max, 0, w);
+        for (int i = 0; i < wv; i++) {
+            logS[i] = Math.log((double) hi[i] + lo[i]);
         }
-        // per column: 1/S (or log S), NaN where the max is infinite
+        for (int i = wv; i < w; i++) {
+            logS[i] = Math.log(tail[i - wv]);
+        }
+        // per column: 1/S, NaN where the max is infinite
         float[] f = blk;
         for (int i = 0; i < wv; i += L) {
             FloatVector mv = FloatVector.fromArray(S, m, i);
             FloatVector s = FloatVector.fromArray(S, hi, i).add(FloatVector.fromArray(S, lo, i));
             VectorMask<Float> bad = mv.eq(NEG_INF).or(mv.eq(POS_INF));
-            (log ? s : FloatVector.broadcast(S, ONE).div(s)).blend(NAN, bad).intoArray(f, i);
-        }
-        if (log) {
-            for (int i = 0; i < wv; i++) {
-                f[i] = (float) Math.log(f[i]);
-            }
+            FloatVector.broadcast(S, ONE).div(s).blend(NAN, bad).intoArray(f, i);
         }
         float[] ft = new float[w - wv];
         for (int i = wv; i < w; i++) {
             boolean bad = m[i] == NEG_INF || m[i] == POS_INF;
-            ft[i - wv] = bad ? NAN : (float) (log ? Math.log(tail[i - wv]) : 1.0 / tail[i - wv]);
+            ft[i - wv] = bad ? NAN : (float) (1.0 / tail[i - wv]);
         }
         for (int j = 0, r = base + c0; j < k; j++, r += inner) {
-            if (log) {
-                for (int i = 0; i < wv; i += L) {
-                    FloatVector.fromArray(S, z, r + i).sub(FloatVector.fromArray(S, m, i))
-                            .sub(FloatVector.fromArray(S, f, i)).intoArray(out, r + i);
-                }
-                for (int i = wv; i < w; i++) {
-                    out[r + i] = (z[r + i] - m[i]) - ft[i - wv];
-                }
-            } else {
-                for (int i = 0; i < wv; i += L) {
-                    FloatVector.fromArray(S, out, r + i).mul(FloatVector.fromArray(S, f, i)).intoArray(out, r + i);
-                }
-                for (int i = wv; i < w; i++) {
-                    out[r + i] *= ft[i - wv];
-                }
+            for (int i = 0; i < wv; i += L) {
+                FloatVector.fromArray(S, out, r + i).mul(FloatVector.fromArray(S, f, i)).intoArray(out, r + i);
+            }
+            for (int i = wv; i < w; i++) {
+                out[r + i] *= ft[i - wv];
             }
         }
     }

@@ -46,32 +46,32 @@ final class SimdKernel implements SoftmaxKernel {
 
     @Override
     public void softmax(float[] logits, Layout layout, float[] out) {
-        f.softmax(logits, layout, out, false);
+        f.softmax(logits, null, layout, out, false);
     }
 
     @Override
     public void softmax(double[] logits, Layout layout, double[] out) {
-        d.softmax(logits, layout, out, false);
+        d.softmax(logits, null, layout, out, false);
     }
 
     @Override
     public void logSoftmax(float[] logits, Layout layout, float[] out) {
-        f.softmax(logits, layout, out, true);
+        f.softmax(logits, null, layout, out, true);
     }
 
     @Override
     public void logSoftmax(double[] logits, Layout layout, double[] out) {
-        d.softmax(logits, layout, out, true);
+        d.softmax(logits, null, layout, out, true);
     }
 
     @Override
     public void jacobian(float[] logits, Layout layout, float[] out) {
-        f.jacobian(logits, layout, out);
+        f.jacobian(logits, null, layout, out);
     }
 
     @Override
     public void jacobian(double[] logits, Layout layout, double[] out) {
-        d.jacobian(logits, layout, out);
+        d.jacobian(logits, null, layout, out);
     }
 
     @Override

@@ -8,7 +8,6 @@ import org.softmaxspi.api.DType;
 import org.softmaxspi.api.Layout;
 import org.softmaxspi.api.Op;
 import org.softmaxspi.api.SoftmaxKernel;
-import org.softmaxspi.api.SoftmaxOptions;
 import org.softmaxspi.api.SoftmaxProvider;
 
 /**
@@ -118,9 +117,11 @@ public final class SimdProvider implements SoftmaxProvider {
     }
 
     /**
-     * Correctly rounded for softmax and log-softmax along rows (an inner dimension shorter than the
-     * dtype's vector length is gathered into rows), in both dtypes: the split exps and double-double sums
-     * of the class javadoc (worst in the suite: 0.71 ulp float32 softmax, 0.55 float64). Everything else
+     * Correctly rounded for softmax and log-softmax along any axis, in both dtypes: the split exps and
+     * double-double sums of the class javadoc (worst in the suite: 0.71 ulp float32 softmax, 0.55 float64);
+     * an axis that is not the last is transposed into rows, L slices at a time; with options too (the SPI's
+     * default for them), since a temperature T ≠ 1 reaches the kernel as {@code (z - m)/T} to twice the dtype's
+     * precision (a pair, see {@code FloatOptions}) and costs no accuracy. Everything else
      * is compensated summation: blocks of four vectors summed per lane, each block added by TwoSum into a
      * (hi, lo) pair per lane, lanes folded in double by a Neumaier sum, so a sum is off by a few roundings
      * for any K; the exp is under 1 ulp, {@code z - m} is rounded in the dtype (κ). Declared as the pairwise
@@ -128,20 +129,10 @@ public final class SimdProvider implements SoftmaxProvider {
      */
     @Override
     public Accuracy accuracy(Op op, DType dtype, Layout layout) {
-        boolean rows = layout.inner() < (dtype == DType.FLOAT32 ? FloatRows.L : DoubleRows.L);
-        if ((op == Op.SOFTMAX || op == Op.LOG_SOFTMAX) && rows) {
+        if (op == Op.SOFTMAX || op == Op.LOG_SOFTMAX) {
             return Accuracy.correctlyRounded();
         }
         return Accuracy.pairwise();
-    }
-
-    /**
-     * As without options, but a temperature T ≠ 1 is applied as {@code (z - m)/T} rounded in the dtype before
-     * the kernel, which costs up to {@code |z - m|/T} ulps like κ: declared as the pairwise class.
-     */
-    @Override
-    public Accuracy accuracy(Op op, DType dtype, Layout layout, SoftmaxOptions options) {
-        return options.temperature() == 1 ? accuracy(op, dtype, layout) : Accuracy.pairwise();
     }
 
     @Override

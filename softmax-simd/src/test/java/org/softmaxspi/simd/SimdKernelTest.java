@@ -143,9 +143,9 @@ class SimdKernelTest {
                     float[] z = randomFloats(r, n, 30);
                     z[zo] = k > 2 ? Float.NEGATIVE_INFINITY : z[zo];
                     float[] y = new float[k];
-                    FloatRows.softmax(z, zo, y, 0, k);
+                    FloatRows.softmax(z, null, zo, y, 0, k);
                     float[] alone = new float[k];
-                    FloatRows.softmax(java.util.Arrays.copyOfRange(z, zo, zo + k), 0, alone, 0, k);
+                    FloatRows.softmax(java.util.Arrays.copyOfRange(z, zo, zo + k), null, 0, alone, 0, k);
                     double m = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < k; j++) {
                         m = Math.max(m, z[zo + j]);
@@ -170,9 +170,9 @@ class SimdKernelTest {
                 for (int zo : new int[] {0, (n - k) / 2, n - k}) {
                     double[] z = randomDoubles(r, n, 300);
                     double[] y = new double[k];
-                    DoubleRows.softmax(z, zo, y, 0, k);
+                    DoubleRows.softmax(z, null, zo, y, 0, k);
                     double[] alone = new double[k];
-                    DoubleRows.softmax(java.util.Arrays.copyOfRange(z, zo, zo + k), 0, alone, 0, k);
+                    DoubleRows.softmax(java.util.Arrays.copyOfRange(z, zo, zo + k), null, 0, alone, 0, k);
                     for (int j = 0; j < k; j++) {
                         assertEquals(Double.doubleToLongBits(alone[j]), Double.doubleToLongBits(y[j]),
                                 "double k = " + k + ", array " + n + ", row at " + zo + ", j = " + j);
@@ -362,45 +362,81 @@ class SimdKernelTest {
         }
     }
 
+    /**
+     * Softmax and log-softmax along an inner axis give the bits of the last-axis path on transposed data (both
+     * run the row kernel): transposed blocks (inner >= L, ragged last group), slices gathered one by one
+     * (inner < L, and a block past FloatOps' 2^20 entries when L is 16), long slices run as long rows, with NaN,
+     * -∞ and +∞ entries.
+     */
     @Test
-    void innerAxesMatchTheLastAxisPath() {
-        SoftmaxKernel kern = kernel(1, Long.MAX_VALUE);
+    void innerAxesGiveTheLastAxisBits() {
         SplittableRandom r = new SplittableRandom(7);
-        int[][] shapes = {{3, 5, LF + 3}, {2, 6, 2 * 256 + LF + 3}, {2, 7, 3}, {4, 33, 2 * LF}, {2, 9, 5 * LF + 1}, {1, 4, LF - 1},
-            {3, 4, 4 * LD + 5}};
-        for (int[] shape : shapes) {
-            int n = shape[0] * shape[1] * shape[2];
-            float[] z = randomFloats(r, n, 3);
-            z[1] = Float.NaN;
-            z[2] = Float.NEGATIVE_INFINITY;
-            double[] zd = randomDoubles(r, n, 3);
-            zd[3] = Double.POSITIVE_INFINITY;
-            for (boolean log : new boolean[] {false, true}) {
-                Layout l = Layout.of(shape, 1);
-                float[] got = new float[n];
-                double[] gotD = new double[n];
-                if (log) {
-                    kern.logSoftmax(z, l, got);
-                    kern.logSoftmax(zd, l, gotD);
-                } else {
-                    kern.softmax(z, l, got);
-                    kern.softmax(zd, l, gotD);
-                }
-                float[] want = log ? REFERENCE.logSoftmax(z, shape, 1) : REFERENCE.softmax(z, shape, 1);
-                double[] wantD = log ? REFERENCE.logSoftmax(zd, shape, 1) : REFERENCE.softmax(zd, shape, 1);
-                for (int i = 0; i < n; i++) {
-                    double e = got[i] == want[i] ? 0 : log && !Float.isNaN(want[i])
-                            ? Math.abs((double) got[i] - want[i]) / Math.ulp(Math.max(Math.abs(want[i]), 1f))
-                            : ulpsF(got[i], want[i]);
-                    assertTrue(e <= 20 + (Float.isFinite(z[i]) ? 2 * Math.abs(z[i]) : 0), java.util.Arrays.toString(shape) + " log=" + log + " i=" + i
-                            + ": " + got[i] + " vs " + want[i]);
-                    double ed = gotD[i] == wantD[i] ? 0 : log && !Double.isNaN(wantD[i])
-                            ? Math.abs(gotD[i] - wantD[i]) / Math.ulp(Math.max(Math.abs(wantD[i]), 1.0))
-                            : ulpsD(gotD[i], wantD[i]);
-                    assertTrue(ed <= 20 + (Double.isFinite(zd[i]) ? 2 * Math.abs(zd[i]) : 0), java.util.Arrays.toString(shape) + " log=" + log + " i="
-                            + i + ": " + gotD[i] + " vs " + wantD[i]);
+        int[][] shapes = {{3, 5, LF + 3}, {2, 6, 2 * 256 + LF + 3}, {2, 7, 3}, {4, 33, 2 * LF}, {2, 9, 5 * LF + 1},
+            {1, 4, LF - 1}, {3, 4, 4 * LD + 5}, {1, 2 * FloatOps.SEGMENT + 5, 3}, {1, 2 * FloatOps.SEGMENT + 5, LF},
+            {1, (1 << 20) / (2 * LF) + 3, 2 * LF}};
+        for (SoftmaxKernel kern : new SoftmaxKernel[] {kernel(1, Long.MAX_VALUE), kernel(4, 0)}) {
+            for (int[] shape : shapes) {
+                int a = shape[0];
+                int k = shape[1];
+                int b = shape[2];
+                int n = a * k * b;
+                Layout inner = Layout.of(shape, 1);
+                Layout last = Layout.of(new int[] {a, b, k}, 2);
+                float[] z = randomFloats(r, n, 30);
+                z[1] = Float.NaN;
+                z[2] = Float.NEGATIVE_INFINITY;
+                double[] zd = randomDoubles(r, n, 30);
+                zd[3] = Double.POSITIVE_INFINITY;
+                zd[4] = Double.NEGATIVE_INFINITY;
+                for (boolean log : new boolean[] {false, true}) {
+                    String what = java.util.Arrays.toString(shape) + (log ? " log-softmax" : " softmax");
+                    float[] got = new float[n];
+                    float[] want = new float[n];
+                    double[] gotD = new double[n];
+                    double[] wantD = new double[n];
+                    if (log) {
+                        kern.logSoftmax(z, inner, got);
+                        kern.logSoftmax(moveAxisLast(z, a, k, b), last, want);
+                        kern.logSoftmax(zd, inner, gotD);
+                        kern.logSoftmax(moveAxisLast(zd, a, k, b), last, wantD);
+                    } else {
+                        kern.softmax(z, inner, got);
+                        kern.softmax(moveAxisLast(z, a, k, b), last, want);
+                        kern.softmax(zd, inner, gotD);
+                        kern.softmax(moveAxisLast(zd, a, k, b), last, wantD);
+                    }
+                    assertArrayEquals(want, moveAxisLast(got, a, k, b), "float32 " + what);
+                    assertArrayEquals(wantD, moveAxisLast(gotD, a, k, b), "float64 " + what);
                 }
             }
+        }
+    }
+
+    /**
+     * The Jacobian's diagonal at a dominant class is {@code y(1 - y)} with {@code 1 - y} the sum of the others,
+     * not the 0 (or one ulp) that {@code 1 - y} would give: checked against the reference provider's Jacobian.
+     */
+    @Test
+    void jacobianDiagonalOfADominantClassKeepsItsDigits() {
+        SoftmaxKernel kern = kernel(1, Long.MAX_VALUE);
+        for (int k : new int[] {3, LF + 1, 40}) {
+            float[] z = new float[k];
+            double[] zd = new double[k];
+            for (int j = 0; j < k; j++) {
+                z[j] = j == 1 ? 0 : -20 - j;
+                zd[j] = j == 1 ? 0 : -40 - j;
+            }
+            int[] shape = {1, k};
+            float[] jac = new float[k * k];
+            kern.jacobian(z, Layout.of(shape, -1), jac);
+            float want = REFERENCE.jacobian(z, shape, -1)[k + 1];
+            assertTrue(want > 0 && Math.abs(jac[k + 1] - want) <= 2 * Math.ulp(want),
+                    "float32 k=" + k + ": " + jac[k + 1] + " vs " + want);
+            double[] jacD = new double[k * k];
+            kern.jacobian(zd, Layout.of(shape, -1), jacD);
+            double wantD = REFERENCE.jacobian(zd, shape, -1)[k + 1];
+            assertTrue(wantD > 0 && Math.abs(jacD[k + 1] - wantD) <= 2 * Math.ulp(wantD),
+                    "float64 k=" + k + ": " + jacD[k + 1] + " vs " + wantD);
         }
     }
 
