@@ -413,6 +413,45 @@ class SimdKernelTest {
     }
 
     /**
+     * K = 10^6 (long rows split into segments between threads), wide logits (σ = 30) and a dominant class: softmax
+     * and log-softmax within 1 ulp of the reference provider's (both are rounded once from nearly the same value,
+     * so they differ at most where the exact value is near a tie).
+     */
+    @Test
+    void aMillionEntriesAgreeWithTheReferenceToTheUlp() {
+        SoftmaxKernel kern = kernel(2, 0);
+        SplittableRandom r = new SplittableRandom(23);
+        int k = 1_000_000;
+        int[] shape = {1, k};
+        Layout l = Layout.of(shape, -1);
+        float[] z = randomFloats(r, k, 30);
+        z[k / 3] = 300;
+        double[] zd = widen(z);
+        for (boolean log : new boolean[] {false, true}) {
+            float[] got = new float[k];
+            double[] gotD = new double[k];
+            if (log) {
+                kern.logSoftmax(z, l, got);
+                kern.logSoftmax(zd, l, gotD);
+            } else {
+                kern.softmax(z, l, got);
+                kern.softmax(zd, l, gotD);
+            }
+            float[] want = log ? REFERENCE.logSoftmax(z, shape, -1) : REFERENCE.softmax(z, shape, -1);
+            double[] wantD = log ? REFERENCE.logSoftmax(zd, shape, -1) : REFERENCE.softmax(zd, shape, -1);
+            double worst = 0;
+            double worstD = 0;
+            for (int i = 0; i < k; i++) {
+                worst = Math.max(worst, ulpsF(got[i], want[i]));
+                worstD = Math.max(worstD, ulpsD(gotD[i], wantD[i]));
+            }
+            String op = log ? "log-softmax" : "softmax";
+            assertTrue(worst <= 1, "float32 " + op + " K=10^6: " + worst + " ulps from the reference");
+            assertTrue(worstD <= 1, "float64 " + op + " K=10^6: " + worstD + " ulps from the reference");
+        }
+    }
+
+    /**
      * The Jacobian's diagonal at a dominant class is {@code y(1 - y)} with {@code 1 - y} the sum of the others,
      * not the 0 (or one ulp) that {@code 1 - y} would give: checked against the reference provider's Jacobian.
      */
