@@ -247,6 +247,9 @@ public final class Cases {
         // an ulp of 1 (simd's log1p by a Newton step through the exp was 1.15 ulps off in float64)
         c.add(SuiteCase.of("fuzz-dominant-log-probability-tiny", new int[] {1, 10}, -1,
                 new double[] {0, -1, -1, 0.69, -0.12, 2.5, -0.3, 0.01, -11.45, 477.43}, seed + 54));
+        // the same below a vector's width, the maximum last: the small terms come before the 1 that cancels
+        c.add(SuiteCase.of("dominant-log-probability-tiny-short", new int[] {3, 3}, -1,
+                new double[] {-480.13, -479.71, 0, -0.3, -2.9, 480, -90.7, -91.3, 0}, seed + 55));
         // many small terms after one dominant one: recursive float32 summation loses them
         int k = 100_000;
         double[] trap = new double[k];
