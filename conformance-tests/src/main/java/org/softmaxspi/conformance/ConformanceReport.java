@@ -34,14 +34,17 @@ public final class ConformanceReport {
         this.agreement = List.copyOf(agreement);
     }
 
+    /** The seed the run's generated cases were drawn with (rerun with {@code -Dconformance.seed=}). */
     public long seed() {
         return seed;
     }
 
+    /** The names of the providers checked, in the order they were run (unmodifiable). */
     public List<String> providers() {
         return providers;
     }
 
+    /** Every check's result, passed or not (unmodifiable). */
     public List<CheckResult> results() {
         return results;
     }
@@ -51,10 +54,12 @@ public final class ConformanceReport {
         return results.stream().filter(r -> r.provider().equals(provider)).toList();
     }
 
+    /** The results that did not pass. */
     public List<CheckResult> failures() {
         return results.stream().filter(r -> !r.passed()).toList();
     }
 
+    /** Whether every check passed (true for a run with no checks). */
     public boolean passed() {
         return results.stream().allMatch(CheckResult::passed);
     }

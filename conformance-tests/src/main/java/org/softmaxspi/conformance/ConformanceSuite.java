@@ -97,6 +97,7 @@ public final class ConformanceSuite {
             return this;
         }
 
+        /** The suite with this builder's settings. */
         public ConformanceSuite build() {
             return new ConformanceSuite(this);
         }

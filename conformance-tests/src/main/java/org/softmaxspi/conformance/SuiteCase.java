@@ -71,14 +71,17 @@ public final class SuiteCase {
         return new SuiteCase(name, shape, axis, logits, newOps, newDtypes, onnxExpected, seed);
     }
 
+    /** The case's name, as it appears in check names and reports. */
     public String name() {
         return name;
     }
 
+    /** A copy of the shape of the case's logits. */
     public int[] shape() {
         return shape.clone();
     }
 
+    /** The softmax axis (negative counts from the last). */
     public int axis() {
         return axis;
     }
@@ -96,6 +99,7 @@ public final class SuiteCase {
         return onnxExpected;
     }
 
+    /** Whether the case is run for this op and dtype. */
     public boolean appliesTo(Op op, DType dtype) {
         if (!ops.contains(op) || !dtypes.contains(dtype)) {
             return false;

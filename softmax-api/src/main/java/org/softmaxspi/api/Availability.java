@@ -12,6 +12,7 @@ public record Availability(boolean available, String reason) {
 
     private static final Availability AVAILABLE = new Availability(true, "");
 
+    /** An availability; {@code reason} is empty when available and must not be null. */
     public Availability {
         Objects.requireNonNull(reason, "reason");
     }

@@ -12,6 +12,7 @@ import java.util.Objects;
  */
 public record BackendInfo(String library, String version, String details) {
 
+    /** A description; no component may be null. */
     public BackendInfo {
         Objects.requireNonNull(library, "library");
         Objects.requireNonNull(version, "version");

@@ -15,6 +15,7 @@ public record Capabilities(Set<DType> dtypes, Set<Op> ops) {
 
     private static final Capabilities ALL = new Capabilities(EnumSet.allOf(DType.class), EnumSet.allOf(Op.class));
 
+    /** Capabilities over unmodifiable copies of the given sets (neither null). */
     public Capabilities {
         // EnumSet: the facade asks on every call, and an EnumSet answers with a bit test
         dtypes = Collections.unmodifiableSet(dtypes.isEmpty() ? EnumSet.noneOf(DType.class) : EnumSet.copyOf(dtypes));

@@ -12,7 +12,7 @@ import java.util.Objects;
  * along the class axis, or NLL's input itself), C classes, weights w (all 1 without {@code weight}) and
  * smoothing ε:
  * <ul>
- *   <li>loss<sub>n</sub> = −(1 − ε)·w[t<sub>n</sub>]·ℓ<sub>n,t<sub>n</sub></sub> − (ε/C)·Σ<sub>c</sub>
+ *   <li>loss<sub>n</sub> = −(1 − ε)·w[t<sub>n</sub>]·ℓ<sub>n,t(n)</sub> − (ε/C)·Σ<sub>c</sub>
  *       w[c]·ℓ<sub>n,c</sub>; a row whose label is {@code ignoreIndex} has loss 0 and gradient 0;</li>
  *   <li>{@link Reduction#MEAN} divides the sum of the losses by Σ w[t<sub>n</sub>] over the rows not
  *       ignored (the row count without weights); when that is 0 (every row ignored) the loss is NaN,
