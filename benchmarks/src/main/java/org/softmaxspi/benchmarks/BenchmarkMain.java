@@ -181,6 +181,10 @@ public final class BenchmarkMain {
                     || hasModule("jdk.incubator.vector")) {
                 args.add("--add-modules=jdk.incubator.vector");
             }
+            if (Runtime.version().feature() >= 24) {
+                // as bin/softmax: no warning screens for native loads (JEP 472) and sun.misc.Unsafe (JEP 498)
+                args.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+            }
             if (mode.equals("one")) {
                 args.addAll(List.of("-Dsoftmax.simd.threads=1", "-Dai.djl.pytorch.num_threads=1",
                         "-Dai.djl.pytorch.num_interop_threads=1"));

@@ -122,22 +122,38 @@ final class Registry {
     }
 
     Softmax getDefault() {
+        return chooseDefault().softmax();
+    }
+
+    /** The default provider and why it is the default (see {@link SoftmaxProviders#describeDefault}). */
+    String describeDefault() {
+        Choice c = chooseDefault();
+        return c.softmax().name() + " (" + c.why() + ")";
+    }
+
+    private record Choice(Softmax softmax, String why) {
+    }
+
+    private Choice chooseDefault() {
         Softmax chosen = override.get();
         if (chosen != null) {
-            return chosen;
+            return new Choice(chosen, "set by SoftmaxProviders.setDefault");
         }
         String byProperty = properties.apply(SoftmaxProviders.PROPERTY);
         if (byProperty != null && !byProperty.isBlank()) {
-            return get(byProperty.trim(), "system property " + SoftmaxProviders.PROPERTY + "=" + byProperty + ": ");
+            String source = "system property " + SoftmaxProviders.PROPERTY + "=" + byProperty;
+            return new Choice(get(byProperty.trim(), source + ": "), "named by the " + source);
         }
         String byEnv = environment.apply(SoftmaxProviders.ENVIRONMENT_VARIABLE);
         if (byEnv != null && !byEnv.isBlank()) {
-            return get(byEnv.trim(), "environment variable " + SoftmaxProviders.ENVIRONMENT_VARIABLE + "=" + byEnv
-                    + ": ");
+            String source = "environment variable " + SoftmaxProviders.ENVIRONMENT_VARIABLE + "=" + byEnv;
+            return new Choice(get(byEnv.trim(), source + ": "), "named by the " + source);
         }
         for (Softmax s : providers) {
             if (s.availability().available()) {
-                return s;
+                return new Choice(s, "the highest priority, " + s.provider().priority() + ", of the available "
+                        + availableNames() + describeUnavailable() + "; name another with -D"
+                        + SoftmaxProviders.PROPERTY + "=NAME or " + SoftmaxProviders.ENVIRONMENT_VARIABLE + "=NAME");
             }
         }
         throw new ProviderNotFoundException("no softmax provider is available" + describeUnavailable()

@@ -92,6 +92,19 @@ public final class SoftmaxProviders {
     }
 
     /**
+     * The default provider's name and, in parentheses, why it is the default, in one line: set at run time, named
+     * by the property or the variable, or the highest priority of the available providers (with the unavailable
+     * ones and their reasons), e.g. {@code simd (the highest priority, 30, of the available [simd, reference]; ...)}.
+     * For logs and {@code --verbose} output; its wording is not a stable format.
+     *
+     * @throws ProviderNotFoundException    as {@link #getDefault()}
+     * @throws ProviderUnavailableException as {@link #getDefault()}
+     */
+    public static String describeDefault() {
+        return registry().describeDefault();
+    }
+
+    /**
      * Makes {@code name} the default for this JVM, over the property and the variable; atomic and
      * visible to all threads at once.
      *

@@ -26,7 +26,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         List<ProviderStatus> all = SoftmaxProviders.all();
-        String def = SoftmaxProviders.getDefault().name();
+        String def = Providers.defaultProvider().name();
         for (ProviderStatus p : all) {
             out.println((p.name().equals(def) ? "* " : "  ") + p.name() + " — " + p.backend() + " — "
                     + (p.available() ? "available" : "unavailable: " + p.availability().reason()));

@@ -20,6 +20,12 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+            description = "Say on stderr, in one line, which provider is the default and why.")
+    void verbose(boolean on) {
+        Providers.verbose(on ? spec.commandLine().getErr() : null);
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -27,6 +33,7 @@ public final class Main implements Runnable {
 
     /** The command line with the project's error handling: one-line errors, exit status 2. */
     public static CommandLine commandLine() {
+        Providers.verbose(null);
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, args) -> {
             PrintWriter err = ex.getCommandLine().getErr();

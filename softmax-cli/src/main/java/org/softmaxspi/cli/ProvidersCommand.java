@@ -35,7 +35,7 @@ final class ProvidersCommand implements Callable<Integer> {
         String defaultName;
         String defaultError = null;
         try {
-            defaultName = SoftmaxProviders.getDefault().name();
+            defaultName = Providers.defaultProvider().name();
         } catch (SoftmaxProviderException e) {
             defaultName = null;
             defaultError = e.getMessage();

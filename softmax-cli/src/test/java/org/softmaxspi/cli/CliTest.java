@@ -72,6 +72,19 @@ class CliTest {
     }
 
     @Test
+    void verbose_saysInOneLineWhichProviderIsTheDefaultAndWhy() {
+        assertThat(run("", "providers").err()).doesNotContain("default provider");
+        String def = SoftmaxProviders.getDefault().name();
+        for (String[] args : new String[][] {{"--verbose", "providers"}, {"providers", "--verbose"}}) {
+            Run r = run("", args);
+            assertEquals(0, r.exit(), r.err());
+            assertThat(r.err()).startsWith("softmax: default provider " + def + " (the highest priority")
+                    .contains("unavailable: broken-native (", "-Dsoftmax.provider=NAME");
+            assertEquals(1, r.err().lines().count(), r.err());
+        }
+    }
+
+    @Test
     void providers_tableShowsAvailabilityReasonsAndDefault() {
         Run r = run("", "providers");
         assertEquals(0, r.exit(), r.err());

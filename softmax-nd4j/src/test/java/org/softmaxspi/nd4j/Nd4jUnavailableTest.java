@@ -38,6 +38,10 @@ class Nd4jUnavailableTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(Arrays.asList(jvmArgs));
+        if (Runtime.version().feature() >= 24) {
+            // as the test JVMs themselves (profile jdk24-access): no warning screens for JavaCPP's loads and Unsafe
+            cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        }
         cmd.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=off");
         cmd.add("-cp");
         cmd.add(String.join(File.pathSeparator, classPath));
