@@ -55,37 +55,37 @@ final class DoubleOps {
                 par.run(rows, work, (a, b) -> lastAxis(z, zl, out, k, log, a, b));
             }
         } else if (k >= 2 * SEGMENT) {
-            // each slice gathered into a row and run as the last axis runs it (the same bits)
-            double[] zb = new double[k];
-            double[] zlb = zl == null ? null : new double[k];
-            double[] ob = new double[k];
-            for (int r = 0; r < rows; r++) {
-                int start = l.rowStart(r);
-                gather(z, start, inner, k, zb);
-                if (zl != null) {
-                    gather(zl, start, inner, k, zlb);
-                }
-                longRow(zb, zlb, 0, ob, k, log);
-                scatter(ob, out, start, inner, k);
-            }
+            gatheredSlices(z, zl, l, out, log, 0, rows); // each a long row, split between threads inside
         } else if (blocked(inner, k)) {
             int groups = groups(inner);
             par.run(l.outer() * groups, work, (a, b) -> softmaxBlocks(z, zl, l, out, log, groups, a, b));
         } else {
-            par.run(rows, work, (a, b) -> {
-                double[] zb = new double[k];
-                double[] zlb = zl == null ? null : new double[k];
-                double[] ob = new double[k];
-                for (int r = a; r < b; r++) {
-                    int start = l.rowStart(r);
-                    gather(z, start, inner, k, zb);
-                    if (zl != null) {
-                        gather(zl, start, inner, k, zlb);
-                    }
-                    row(zb, zlb, 0, ob, 0, k, log);
-                    scatter(ob, out, start, inner, k);
-                }
-            });
+            par.run(rows, work, (a, b) -> gatheredSlices(z, zl, l, out, log, a, b));
+        }
+    }
+
+    /**
+     * Slices {@code [from, to)} of an inner axis, each gathered into a row and run as the last axis runs it (a
+     * long row for k >= 2·SEGMENT), so with the same bits.
+     */
+    private void gatheredSlices(double[] z, double[] zl, Layout l, double[] out, boolean log, int from, int to) {
+        int k = l.axisLength();
+        int inner = l.inner();
+        double[] zb = new double[k];
+        double[] zlb = zl == null ? null : new double[k];
+        double[] ob = new double[k];
+        for (int r = from; r < to; r++) {
+            int start = l.rowStart(r);
+            gather(z, start, inner, k, zb);
+            if (zl != null) {
+                gather(zl, start, inner, k, zlb);
+            }
+            if (k >= 2 * SEGMENT) {
+                longRow(zb, zlb, 0, ob, k, log);
+            } else {
+                row(zb, zlb, 0, ob, 0, k, log);
+            }
+            scatter(ob, out, start, inner, k);
         }
     }
 
